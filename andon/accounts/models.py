@@ -1,0 +1,98 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from andon.accounts.permissions import ALL_CODES
+
+
+class Department(models.Model):
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    leaders = models.ManyToManyField(
+        "accounts.User", blank=True, related_name="led_departments", verbose_name=_("负责人")
+    )
+    order = models.PositiveIntegerField(default=0)
+    wecom_id = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("部门")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.Model):
+    name = models.CharField(_("名称"), max_length=50)
+    # Built-in roles carry a stable code ("admin", "agent", ...); custom roles have none.
+    code = models.SlugField(max_length=30, null=True, blank=True, unique=True)
+    builtin = models.BooleanField(default=False)
+    description = models.CharField(max_length=200, blank=True)
+    permissions = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-builtin", "id"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="role_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def permission_codes(self) -> frozenset[str]:
+        if self.code == "admin":
+            return ALL_CODES
+        return frozenset(self.permissions) & ALL_CODES
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    mobile = models.CharField(_("手机"), max_length=30, blank=True)
+    wecom_userid = models.CharField(
+        _("企业微信账号"), max_length=64, null=True, blank=True, unique=True
+    )
+    main_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("主部门"),
+    )
+    direct_leaders = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="direct_reports"
+    )
+    is_available = models.BooleanField(_("可接单"), default=True)
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def permission_codes(self) -> frozenset[str]:
+        # Cached per instance: request.user lives for one request, so role edits apply at once.
+        cached = getattr(self, "_permission_codes", None)
+        if cached is None:
+            if self.is_superuser:
+                cached = ALL_CODES
+            elif not self.is_active or not self.pk:
+                cached = frozenset()
+            else:
+                codes: set[str] = set()
+                for role in self.roles.all():
+                    codes |= role.permission_codes
+                cached = frozenset(codes)
+            self._permission_codes = cached
+        return cached
+
+    def has_perm_code(self, code: str) -> bool:
+        return code in self.permission_codes
