@@ -1,5 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("api/v1/", include("andon.api_urls")),
+    path("api/", include("andon.api_urls")),
+    path("", include("andon.web_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Web UI routes."""
+
+urlpatterns = []

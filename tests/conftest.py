@@ -1,0 +1,35 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def queue(db):
+    return factories.QueueFactory()
+
+
+@pytest.fixture
+def handlers(queue):
+    people = [factories.handler() for _ in range(3)]
+    factories.add_members(queue, *people)
+    return people
+
+
+@pytest.fixture
+def entry(queue):
+    return factories.catalog_leaf(queue)
+
+
+@pytest.fixture
+def requester(db):
+    return factories.requester()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.admin()

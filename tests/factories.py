@@ -1,0 +1,91 @@
+"""Test data in one place. Factories build through the models; tickets go through the service so
+their events and dispatch are real."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from andon.accounts.models import Department, Role
+from andon.catalog.models import CatalogEntry, normalize_name
+from andon.queues.models import DispatchRule, Queue, QueueMembership
+
+User = get_user_model()
+
+
+def role(code: str) -> Role:
+    return Role.objects.get(code=code)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    name = factory.Sequence(lambda n: f"部门{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"用户{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pass-1234")
+
+    @factory.post_generation
+    def role_codes(self, create, extracted, **kwargs):
+        if extracted:
+            self.roles.add(*Role.objects.filter(code__in=extracted))
+        self.save()
+
+
+def handler(**kwargs):
+    return UserFactory(role_codes=["handler"], **kwargs)
+
+
+def requester(**kwargs):
+    return UserFactory(role_codes=["agent"], **kwargs)
+
+
+def admin(**kwargs):
+    return UserFactory(role_codes=["admin"], **kwargs)
+
+
+def observer(**kwargs):
+    return UserFactory(role_codes=["observer"], **kwargs)
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Queue
+
+    name = factory.Sequence(lambda n: f"队列{n}")
+    dispatch_rule = DispatchRule.ROUND_ROBIN
+
+
+def add_members(queue: Queue, *users) -> None:
+    for user in users:
+        QueueMembership.objects.create(queue=queue, user=user)
+
+
+class CatalogEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CatalogEntry
+
+    name = factory.Sequence(lambda n: f"目录{n}")
+    name_key = factory.LazyAttribute(lambda o: normalize_name(o.name))
+
+
+def catalog_leaf(queue: Queue | None, name: str | None = None) -> CatalogEntry:
+    parent = CatalogEntryFactory()
+    kwargs = {"parent": parent, "queue": queue}
+    if name:
+        kwargs["name"] = name
+    return CatalogEntryFactory(**kwargs)
+
+
+def make_ticket(*, actor, entry, **kwargs):
+    from andon.tickets.services import create_ticket
+
+    kwargs.setdefault("title", "打印机无法连接")
+    return create_ticket(actor=actor, catalog_entry_id=entry.pk, **kwargs)
