@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "andon.catalog",
     "andon.tickets",
     "andon.notifications",
+    "andon.fields",
+    "andon.audit",
 ]
 
 MIDDLEWARE = [
