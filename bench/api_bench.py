@@ -162,7 +162,8 @@ def main() -> None:
         )
         rate = measure_create(base, admin, entry_ids, args.creates, args.threads)
         print(
-            f"create throughput: {rate:,.0f} tickets/s ({args.creates} creates, {args.threads} threads)"
+            f"create throughput: {rate:,.0f} tickets/s "
+            f"({args.creates} creates, {args.threads} threads)"
         )
     finally:
         server.terminate()

@@ -23,8 +23,16 @@ def queue_list():
     ).order_by("-is_enabled", "id")
 
 
+def member_ids(queue: Queue) -> list[int]:
+    """Every member's user id in the order they joined the queue (the round-robin order)."""
+    return list(
+        QueueMembership.objects.filter(queue=queue).order_by("id").values_list("user_id", flat=True)
+    )
+
+
 def dispatch_candidates(queue: Queue):
-    """Members who can take a new ticket now: active accounts marked available."""
+    """Members who can take a new ticket now: active accounts marked available, in the order they
+    joined, each with `open_count` (their unfinished tickets in any queue)."""
     from andon.tickets.models import UNFINISHED_STATUSES
 
     return (

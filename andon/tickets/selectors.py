@@ -1,19 +1,30 @@
 """Reads of tickets. `visible_tickets` is the one permission-scoped queryset every list, page and
-endpoint starts from."""
+endpoint starts from; `policies.can_view` is the same rule for one loaded ticket."""
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from andon.accounts.permissions import has_perm
 from andon.queues.selectors import member_queue_ids
 from andon.tickets import policies
-from andon.tickets.models import Comment, Ticket, TicketEvent, parse_number
+from andon.tickets.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    Ticket,
+    TicketEvent,
+    parse_number,
+)
+
+
+def _sees_everything(user) -> bool:
+    return has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage")
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Ticket.objects.none()
     qs = Ticket.objects.all()
-    if has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage"):
+    if _sees_everything(user):
         return qs
     scope = Q(requester=user) | Q(created_by=user) | Q(assignee=user)
     queue_ids = member_queue_ids(user)
@@ -53,11 +64,30 @@ def ticket_events(user, ticket: Ticket) -> QuerySet[TicketEvent]:
     qs = ticket.events.select_related("actor")
     if not policies.is_staff_side(user, ticket):
         # Requesters see the log without internal comments' events.
-        qs = qs.exclude(kind="commented", after__internal=True)
+        qs = qs.exclude(kind=EventKind.COMMENTED, after__internal=True)
     return qs
+
+
+def ticket_attachments(user, ticket: Ticket) -> QuerySet[Attachment]:
+    """Files of the ticket; those posted with an internal comment only for the staff side."""
+    qs = ticket.attachments.select_related("uploaded_by")
+    if not policies.is_staff_side(user, ticket):
+        qs = qs.exclude(comment__is_internal=True)
+    return qs
+
+
+def _attachment_scope(user) -> Q:
+    """`ticket_attachments` as a condition, for prefetching over many tickets at once."""
+    if _sees_everything(user):
+        return Q()
+    scope = Q(comment__isnull=True) | Q(comment__is_internal=False) | Q(ticket__assignee=user)
+    queue_ids = member_queue_ids(user)
+    if queue_ids:
+        scope |= Q(ticket__queue_id__in=queue_ids)
+    return scope
 
 
 def ticket_detail_queryset(user) -> QuerySet[Ticket]:
     return with_list_relations(visible_tickets(user)).prefetch_related(
-        Prefetch("attachments")
+        Prefetch("attachments", queryset=Attachment.objects.filter(_attachment_scope(user)))
     )
