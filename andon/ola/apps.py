@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OlaConfig(AppConfig):
+    name = "andon.ola"
+    label = "ola"

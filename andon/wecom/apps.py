@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WecomConfig(AppConfig):
+    name = "andon.wecom"
+    label = "wecom"
