@@ -33,3 +33,13 @@ def requester(db):
 @pytest.fixture
 def admin_user(db):
     return factories.admin()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _huey_runs_tasks_inline():
+    """Tasks run in the calling thread during tests (after the transaction commits, as in
+    production), so their effects can be asserted directly."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield

@@ -96,3 +96,44 @@ class User(AbstractUser):
 
     def has_perm_code(self, code: str) -> bool:
         return code in self.permission_codes
+
+
+class ImportJob(models.Model):
+    """A people/department import: parsed and previewed first, then applied by the worker in
+    chunks, with progress kept here so any web process can report it."""
+
+    class Kind(models.TextChoices):
+        PEOPLE = "people", _("人员")
+        DEPARTMENTS = "departments", _("部门")
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("待确认")
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEW)
+    file_name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Parsed rows ([{"line": n, "data": {...}, "errors": {...}, "action": "create"|"update"}]).
+    rows = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.processed * 100 / self.total)
