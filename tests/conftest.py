@@ -43,3 +43,18 @@ def _huey_runs_tasks_inline():
 
     HUEY.immediate = True
     yield
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server on loopback; Django's SMTP backend is pointed at it."""
+    from tests.mail_server import MailServer
+
+    server = MailServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()

@@ -1,0 +1,94 @@
+"""Senders for the outbox channels. Each returns a short detail on success and raises
+DeliveryError with a readable reason on a failure worth retrying."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from andon.notifications.models import Channel, OutboxMessage
+from andon.notifications.outbox import DeliveryError
+
+WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def send(message: OutboxMessage) -> str:
+    if message.channel == Channel.EMAIL:
+        return send_email(message)
+    if message.channel == Channel.WECOM:
+        return send_wecom(message)
+    if message.channel == Channel.WEBHOOK:
+        return send_webhook(message)
+    raise DeliveryError(f"unknown channel {message.channel}")
+
+
+def send_email(message: OutboxMessage) -> str:
+    recipient = message.recipient
+    if recipient is None or not recipient.email:
+        raise DeliveryError("收件人没有邮箱")
+    context = {"message": message, "recipient": recipient}
+    mail = EmailMultiAlternatives(
+        subject=f"[Andon] {message.subject}",
+        body=render_to_string("notifications/email.txt", context),
+        to=[recipient.email],
+    )
+    mail.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    try:
+        mail.send()
+    except OSError as exc:  # smtplib errors are OSError subclasses
+        raise DeliveryError(f"SMTP: {exc}") from exc
+    return f"sent to {recipient.email}"
+
+
+def send_wecom(message: OutboxMessage) -> str:
+    from andon.wecom.client import WeComClient, WeComError
+
+    recipient = message.recipient
+    if recipient is None or not recipient.wecom_userid:
+        raise DeliveryError("收件人没有企业微信账号")
+    try:
+        WeComClient().send_text_card(
+            to_users=[recipient.wecom_userid],
+            title=message.subject[:128],
+            description=message.body[:512] or message.subject[:128],
+            url=message.url or settings.SITE_URL,
+        )
+    except (WeComError, httpx.HTTPError) as exc:
+        raise DeliveryError(f"WeCom: {exc}") from exc
+    return f"sent to {recipient.wecom_userid}"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>", hex; receivers recompute it to verify."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def send_webhook(message: OutboxMessage) -> str:
+    hook = message.webhook
+    if hook is None or not hook.is_active:
+        raise DeliveryError("webhook 已删除或停用")
+    body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Andon-Webhook/1",
+        "X-Andon-Event": message.subject,
+        "X-Andon-Delivery": message.key,
+        "X-Andon-Timestamp": timestamp,
+        "X-Andon-Signature": sign(hook.secret, timestamp, body),
+    }
+    try:
+        response = httpx.post(hook.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 300:
+        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,250 @@
+"""The outbox: external deliveries (e-mail, WeCom, webhooks) written in the same transaction as
+what caused them, then sent by the worker with retries and backoff.
+
+Enqueueing is idempotent through `OutboxMessage.key`. Sending locks the row (SKIP LOCKED on
+PostgreSQL) so two workers never send the same message; a worker that dies mid-send leaves the row
+pending and the sweeper sends it again later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from andon.notifications.models import (
+    Channel,
+    ChannelPreference,
+    DeliveryAttempt,
+    Notification,
+    OutboxMessage,
+    Webhook,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+# WeCom allows 30 application messages a minute to one member.
+WECOM_PER_MINUTE = 30
+
+
+class DeliveryError(Exception):
+    """A send failed in a way worth retrying; the message says why (shown to admins)."""
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1)))
+
+
+def ticket_url(ticket) -> str:
+    return f"{settings.SITE_URL}/tickets/{ticket.pk}/"
+
+
+# --- choosing channels ------------------------------------------------------------------------
+
+
+def enabled_channels(users) -> dict[int, set[str]]:
+    """{user id: external channels} by each person's preferences and what they can receive."""
+    users = list(users)
+    prefs: dict[tuple[int, str], bool] = {
+        (p.user_id, p.channel): p.enabled
+        for p in ChannelPreference.objects.filter(user__in=[u.pk for u in users])
+    }
+    result = {}
+    for user in users:
+        channels = set()
+        if user.email and prefs.get((user.pk, Channel.EMAIL), True):
+            channels.add(Channel.EMAIL)
+        if (
+            user.wecom_userid
+            and settings.WECOM_CORP_ID
+            and prefs.get((user.pk, Channel.WECOM), True)
+        ):
+            channels.add(Channel.WECOM)
+        result[user.pk] = channels
+    return result
+
+
+def set_preference(*, user, channel: str, enabled: bool) -> None:
+    ChannelPreference.objects.update_or_create(
+        user=user, channel=channel, defaults={"enabled": enabled}
+    )
+
+
+# --- enqueueing -------------------------------------------------------------------------------
+
+
+def enqueue(messages: list[OutboxMessage]) -> None:
+    """Insert the messages (duplicates by key are ignored) and send them after commit."""
+    if not messages:
+        return
+    now = timezone.now()
+    for message in messages:
+        message.created_at = message.created_at or now
+        message.next_attempt_at = message.next_attempt_at or now
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    keys = [m.key for m in messages]
+    transaction.on_commit(lambda: _schedule_keys(keys))
+
+
+def _schedule_keys(keys: list[str]) -> None:
+    from andon.notifications.tasks import deliver_task
+
+    ids = OutboxMessage.objects.filter(
+        key__in=keys, state=OutboxMessage.State.PENDING, attempts=0
+    ).values_list("pk", flat=True)
+    for message_id in ids:
+        deliver_task(message_id)
+
+
+def enqueue_for_notifications(notifications: list[Notification]) -> None:
+    """Copy in-app notifications to each recipient's external channels."""
+    if not notifications:
+        return
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
+    channels = enabled_channels(users)
+    messages = []
+    for notification in notifications:
+        for channel in sorted(channels.get(notification.recipient_id, ())):
+            messages.append(
+                OutboxMessage(
+                    key=f"event:{notification.event_id}:{notification.recipient_id}:{channel}",
+                    channel=channel,
+                    recipient_id=notification.recipient_id,
+                    ticket_id=notification.ticket_id,
+                    subject=notification.title,
+                    body=notification.body,
+                    url=ticket_url(notification.ticket) if notification.ticket_id else "",
+                )
+            )
+    enqueue(messages)
+
+
+def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
+    """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
+    occurrence (e.g. "event:42") so each webhook gets it once."""
+    messages = [
+        OutboxMessage(
+            key=f"webhook:{hook.pk}:{key}",
+            channel=Channel.WEBHOOK,
+            webhook=hook,
+            ticket=ticket,
+            subject=kind,
+            payload={"kind": kind, **payload},
+        )
+        for hook in Webhook.objects.filter(is_active=True)
+        if not hook.events or kind in hook.events
+    ]
+    enqueue(messages)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def _lock_due(message_id: int, now) -> OutboxMessage | None:
+    qs = OutboxMessage.objects.select_related("recipient", "webhook", "ticket").filter(
+        pk=message_id, state=OutboxMessage.State.PENDING, next_attempt_at__lte=now
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return qs.first()
+
+
+def _wecom_throttled_until(message: OutboxMessage, now):
+    window_start = now - timedelta(seconds=60)
+    recent = list(
+        OutboxMessage.objects.filter(
+            channel=Channel.WECOM,
+            recipient_id=message.recipient_id,
+            sent_at__gt=window_start,
+        )
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)[:WECOM_PER_MINUTE]
+    )
+    if len(recent) >= WECOM_PER_MINUTE:
+        return recent[0] + timedelta(seconds=60)
+    return None
+
+
+def deliver(message_id: int) -> str:
+    """Try to send one message now. Returns the resulting state (or "skipped")."""
+    from andon.notifications import channels
+
+    now = timezone.now()
+    with transaction.atomic():
+        message = _lock_due(message_id, now)
+        if message is None:
+            return "skipped"
+        if message.channel == Channel.WECOM:
+            until = _wecom_throttled_until(message, now)
+            if until is not None:
+                message.next_attempt_at = until
+                message.save(update_fields=["next_attempt_at"])
+                transaction.on_commit(lambda: _schedule_at(message.pk, until))
+                return "throttled"
+        started = time.monotonic()
+        try:
+            detail = channels.send(message)
+            ok = True
+        except DeliveryError as exc:
+            detail, ok = str(exc), False
+        except Exception as exc:  # a bug or an unexpected library error: keep it visible
+            log.exception("outbox delivery %s failed", message.key)
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        duration = int((time.monotonic() - started) * 1000)
+        message.attempts += 1
+        DeliveryAttempt.objects.create(
+            message=message, at=now, ok=ok, detail=str(detail)[:2000], duration_ms=duration
+        )
+        if ok:
+            message.state = OutboxMessage.State.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        else:
+            message.last_error = str(detail)[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.state = OutboxMessage.State.DEAD
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+                retry_at = message.next_attempt_at
+                transaction.on_commit(lambda: _schedule_at(message.pk, retry_at))
+        message.save(
+            update_fields=["state", "sent_at", "attempts", "last_error", "next_attempt_at"]
+        )
+        return message.state
+
+
+def _schedule_at(message_id: int, eta) -> None:
+    from andon.notifications.tasks import deliver_task
+
+    deliver_task.schedule(args=(message_id,), eta=eta)
+
+
+def retry_now(*, message_id: int) -> None:
+    """Admin action: send a dead or waiting message again at once."""
+    OutboxMessage.objects.filter(pk=message_id).exclude(state=OutboxMessage.State.SENT).update(
+        state=OutboxMessage.State.PENDING, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: _schedule_at(message_id, timezone.now()))
+
+
+def sweep_outbox(*, limit: int = 500) -> int:
+    """Deliver what is due but was never picked up (a lost task, a worker that died)."""
+    due = list(
+        OutboxMessage.objects.filter(
+            state=OutboxMessage.State.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due:
+        deliver(message_id)
+    return len(due)
