@@ -103,8 +103,12 @@ def _schedule_keys(keys: list[str]) -> None:
         deliver_task(message_id)
 
 
-def enqueue_for_notifications(notifications: list[Notification]) -> None:
-    """Copy in-app notifications to each recipient's external channels."""
+def enqueue_for_notifications(
+    notifications: list[Notification], *, key_prefix: str | None = None
+) -> None:
+    """Copy in-app notifications to each recipient's external channels. Keys are
+    "<prefix>:<recipient>:<channel>"; the prefix defaults to the notification's event, and OLA
+    alerts pass "ola:<timer>:<level>"."""
     if not notifications:
         return
     from django.contrib.auth import get_user_model
@@ -116,7 +120,10 @@ def enqueue_for_notifications(notifications: list[Notification]) -> None:
         for channel in sorted(channels.get(notification.recipient_id, ())):
             messages.append(
                 OutboxMessage(
-                    key=f"event:{notification.event_id}:{notification.recipient_id}:{channel}",
+                    key=(
+                        f"{key_prefix or f'event:{notification.event_id}'}"
+                        f":{notification.recipient_id}:{channel}"
+                    ),
                     channel=channel,
                     recipient_id=notification.recipient_id,
                     ticket_id=notification.ticket_id,
