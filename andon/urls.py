@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/", include("andon.api_urls")),
+    path("wecom/", include("andon.wecom.urls")),
     path("", include("andon.web_urls")),
 ]
