@@ -89,3 +89,22 @@ def make_ticket(*, actor, entry, **kwargs):
 
     kwargs.setdefault("title", "打印机无法连接")
     return create_ticket(actor=actor, catalog_entry_id=entry.pk, **kwargs)
+
+
+def ensure_builtin_roles() -> None:
+    """Recreate the built-in roles the data migration made. Tests on `transactional_db` need
+    this: the flush after each such test empties every table, migration data included."""
+    from andon.accounts.permissions import BUILTIN_ROLES
+
+    for code, (name, codes) in BUILTIN_ROLES.items():
+        permissions = [] if code == "admin" else sorted(codes)
+        Role.objects.update_or_create(
+            code=code, defaults={"name": str(name), "builtin": True, "permissions": permissions}
+        )
+
+
+def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG\r\n\x1a\n0000", **kwargs):
+    """An in-memory uploaded file, as a form or the API would hand it to a service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, **kwargs)

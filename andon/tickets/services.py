@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import math
+import mimetypes
 import secrets
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +28,8 @@ from andon.core.errors import (
     ValidationFailed,
 )
 from andon.notifications.services import notify_for_event
-from andon.queues.models import DispatchRule, Queue
+from andon.ola import engine as ola_engine
+from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.services import pick_assignee
 from andon.tickets import policies
 from andon.tickets.models import (
@@ -70,17 +74,32 @@ def record_event(
         created_at=at or timezone.now(),
     )
     notify_for_event(event=event, ticket=ticket)
+    # OLA timers react to every event (start, pause, meet, stop) in the same transaction.
+    ola_engine.on_ticket_event(ticket=ticket, event=event)
     return event
 
 
+def _require_active(actor) -> None:
+    if not getattr(actor, "is_active", False):
+        raise PermissionDenied(_("账号未登录或已停用"))
+
+
 def _locked(ticket_id, actor) -> Ticket:
-    """Lock the ticket row for this transaction; invisible tickets are reported as missing."""
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("queue", "assignee", "requester")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    """Lock the ticket row for this transaction; invisible tickets are reported as missing.
+
+    The lock is taken by a bare query and the ticket read by a second one. On PostgreSQL a query
+    that waited for the lock returns the locked row's new version, but rows it joined keep the
+    old snapshot: after losing a claim race, a joined `assignee` would read as NULL though
+    `assignee_id` is set. The second query starts after the lock is ours and sees everything the
+    previous holder committed. NO KEY UPDATE does not block inserts that merely reference the
+    ticket (events, timers) from other transactions."""
+    _require_active(actor)
+    pk = _int_or_none(ticket_id)
+    ticket = None
+    if pk is not None and (
+        Ticket.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first()
+    ):
+        ticket = Ticket.objects.select_related("queue", "assignee", "requester").get(pk=pk)
     if ticket is None or not policies.can_view(actor, ticket):
         raise NotFound(_("工单不存在或无权查看"))
     return ticket
@@ -92,7 +111,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _require_status(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
-    if ticket.status not in allowed:
+    if ticket.status not in tuple(allowed):
         raise Conflict(
             _("工单当前状态为「%(status)s」，不能%(action)s")
             % {"status": ticket.get_status_display(), "action": action},
@@ -127,17 +146,25 @@ def _touch(ticket: Ticket, now, *fields: str) -> None:
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
-def _mark_responded(ticket: Ticket, actor, now) -> list[str]:
-    """First response: the first action by the handling side (not the requester)."""
-    if ticket.first_response_at is None and not policies.is_requester(actor, ticket):
+def _mark_responded(ticket: Ticket, now) -> list[str]:
+    """First response: the first handling-side action the requester can see (claim, public
+    comment, need-info, resolve). Callers decide whether their action counts."""
+    if ticket.first_response_at is None:
         ticket.first_response_at = now
         return ["first_response_at"]
     return []
 
 
-def _dispatch(ticket: Ticket, queue: Queue | None, actor, now) -> None:
-    """Hand the ticket to the queue's rule; an unusable queue leaves it in the pool, explained."""
-    assignee = pick_assignee(queue=queue) if queue is not None else None
+def _counts_as_response(actor, ticket: Ticket) -> bool:
+    """A comment answers the requester only when the handling side writes it."""
+    return policies.is_handling_side(actor, ticket) and not policies.is_requester(actor, ticket)
+
+
+def _dispatch(ticket: Ticket, queue: Queue | None, now, *, exclude=()) -> None:
+    """Hand the ticket to the queue's rule; an unusable queue leaves it in the pool, explained.
+    `pick_assignee` refreshes the queue's rule and flag from its locked row, so the reason below
+    describes what was decided."""
+    assignee = pick_assignee(queue=queue, exclude=exclude) if queue is not None else None
     ticket.assignee = assignee
     ticket.status = Status.PENDING
     _touch(ticket, now, "assignee", "status")
@@ -146,23 +173,28 @@ def _dispatch(ticket: Ticket, queue: Queue | None, actor, now) -> None:
             ticket=ticket,
             kind=EventKind.DISPATCHED,
             actor=None,
-            after={"assignee": _user_ref(assignee), "queue": _queue_ref(queue), "rule": queue.dispatch_rule},
+            after={
+                "assignee": _user_ref(assignee),
+                "queue": _queue_ref(queue),
+                "rule": queue.dispatch_rule,
+            },
             at=now,
         )
         return
     if queue is None:
-        reason = _("服务目录未绑定派单队列")
+        code, reason = "no_queue", _("服务目录未绑定派单队列")
     elif not queue.is_enabled:
-        reason = _("队列「%s」已停用，工单留在待认领池") % queue.name
+        code, reason = "queue_disabled", _("队列「%s」已停用，工单留在待认领池") % queue.name
     elif queue.dispatch_rule == DispatchRule.MANUAL:
-        reason = _("队列「%s」为手动认领，等待成员认领") % queue.name
+        code, reason = "manual", _("队列「%s」为手动认领，等待成员认领") % queue.name
     else:
+        code = "nobody_available"
         reason = _("队列「%s」当前没有可接单的成员，工单留在待认领池") % queue.name
     record_event(
         ticket=ticket,
         kind=EventKind.UNDISPATCHED,
         actor=None,
-        after={"queue": _queue_ref(queue)},
+        after={"queue": _queue_ref(queue), "reason": code},
         note=reason,
         at=now,
     )
@@ -172,16 +204,15 @@ def _dispatch(ticket: Ticket, queue: Queue | None, actor, now) -> None:
 
 
 def validate_catalog_entry(entry_id) -> CatalogEntry:
-    if entry_id in (None, ""):
-        raise ValidationFailed(
-            _("请选择二级服务目录"), errors={"catalog_entry": [_("此项必填")]}
-        )
-    try:
-        entry = CatalogEntry.objects.select_related("parent", "queue").get(pk=int(entry_id))
-    except (CatalogEntry.DoesNotExist, TypeError, ValueError):
-        raise ValidationFailed(
-            _("服务目录不存在"), errors={"catalog_entry": [_("服务目录不存在")]}
-        ) from None
+    """A live level-2 entry (filing needs one); its parent must be live too."""
+    if entry_id is None or entry_id == "":
+        raise ValidationFailed(_("请选择二级服务目录"), errors={"catalog_entry": [_("此项必填")]})
+    entry = None
+    pk = _int_or_none(entry_id)
+    if pk is not None:
+        entry = CatalogEntry.objects.select_related("parent", "queue").filter(pk=pk).first()
+    if entry is None:
+        raise ValidationFailed(_("服务目录不存在"), errors={"catalog_entry": [_("服务目录不存在")]})
     if entry.parent_id is None:
         raise ValidationFailed(
             _("请选择二级服务目录"), errors={"catalog_entry": [_("只能选择二级服务目录")]}
@@ -194,17 +225,15 @@ def validate_catalog_entry(entry_id) -> CatalogEntry:
 
 
 def _validate_priority(value) -> str:
-    if value in (None, ""):
+    if value is None or value == "":
         return Priority.L3
-    if value not in Priority.values:
-        raise ValidationFailed(
-            _("优先级不正确"), errors={"priority": [_("应为 L1、L2、L3 或 L4")]}
-        )
+    if not isinstance(value, str) or value not in Priority.values:
+        raise ValidationFailed(_("优先级不正确"), errors={"priority": [_("应为 L1、L2、L3 或 L4")]})
     return value
 
 
 def _validate_custom_fields(value) -> dict:
-    if value in (None, ""):
+    if value is None or value == "":
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise ValidationFailed(
@@ -231,10 +260,15 @@ def create_ticket(
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     for key, check in (
-        ("title", lambda: _text(title, "title", required=True, max_length=TITLE_MAX, label=_("标题"))),
+        (
+            "title",
+            lambda: _text(title, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
+        ),
         (
             "description",
-            lambda: _text(description, "description", required=False, max_length=BODY_MAX, label=_("描述")),
+            lambda: _text(
+                description, "description", required=False, max_length=BODY_MAX, label=_("描述")
+            ),
         ),
         ("priority", lambda: _validate_priority(priority)),
         ("catalog_entry", lambda: validate_catalog_entry(catalog_entry_id)),
@@ -244,9 +278,9 @@ def create_ticket(
             cleaned[key] = check()
         except ValidationFailed as exc:
             errors.update(exc.errors)
-    if channel not in Channel.values:
+    if not isinstance(channel, str) or channel not in Channel.values:
         errors["channel"] = [_("渠道不正确")]
-    attachments = list(attachments)
+    attachments = list(attachments or ())
     for upload in attachments:
         try:
             _validate_upload(upload)
@@ -263,13 +297,27 @@ def create_ticket(
 
     now = created_at or timezone.now()
     entry: CatalogEntry = cleaned["catalog_entry"]
+    with _removing_files_on_error() as stored:
+        return _create(
+            actor=actor,
+            cleaned=cleaned,
+            entry=entry,
+            requester=requester or actor,
+            channel=channel,
+            attachments=attachments,
+            now=now,
+            stored=stored,
+        )
+
+
+def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stored) -> Ticket:
     ticket = Ticket.objects.create(
         title=cleaned["title"],
         description=cleaned["description"],
         priority=cleaned["priority"],
         catalog_entry=entry,
         queue=entry.queue,
-        requester=requester or actor,
+        requester=requester,
         created_by=actor,
         channel=channel,
         custom_fields=cleaned["custom_fields"],
@@ -285,21 +333,22 @@ def create_ticket(
             "priority": ticket.priority,
             "catalog_entry": {"id": entry.pk, "name": str(entry)},
             "channel": channel,
+            "requester": _user_ref(requester),
+            **({"attachments": [Path(u.name).name for u in attachments]} if attachments else {}),
         },
         at=now,
     )
     for upload in attachments:
-        _store_attachment(ticket=ticket, actor=actor, upload=upload, now=now)
-    _dispatch(ticket, entry.queue, actor, now)
+        _store_attachment(ticket=ticket, actor=actor, upload=upload, now=now, stored=stored)
+    _dispatch(ticket, entry.queue, now)
     return ticket
 
 
 @transaction.atomic
 def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_edit(actor, ticket), _("没有修改此工单的权限"))
-    if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.DONE):
-        _require_status(ticket, (), _("修改"))
+    _require(policies.may_edit(actor, ticket), _("没有修改此工单的权限"))
+    _require_status(ticket, policies.editable_statuses(actor, ticket), _("修改"))
     unknown = set(changes) - {"title", "description", "priority", "custom_fields"}
     if unknown:
         raise ValidationFailed(
@@ -313,9 +362,16 @@ def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
         "priority": lambda v: _validate_priority(v) if v not in (None, "") else ticket.priority,
         "custom_fields": _validate_custom_fields,
     }
-    before, after = {}, {}
+    cleaned, errors = {}, {}
     for field, value in changes.items():
-        value = validators[field](value)
+        try:
+            cleaned[field] = validators[field](value)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    before, after = {}, {}
+    for field, value in cleaned.items():
         if getattr(ticket, field) != value:
             before[field] = getattr(ticket, field)
             after[field] = value
@@ -324,7 +380,9 @@ def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
         return ticket
     now = timezone.now()
     _touch(ticket, now, *after)
-    record_event(ticket=ticket, kind=EventKind.UPDATED, actor=actor, before=before, after=after, at=now)
+    record_event(
+        ticket=ticket, kind=EventKind.UPDATED, actor=actor, before=before, after=after, at=now
+    )
     return ticket
 
 
@@ -341,14 +399,12 @@ def claim_ticket(*, ticket_id, actor) -> Ticket:
     if ticket.assignee_id and not (
         ticket.assignee_id == actor.pk and ticket.status == Status.PENDING
     ):
-        raise Conflict(
-            _("工单已由 %s 处理") % ticket.assignee.name, code="already_claimed"
-        )
+        raise Conflict(_("工单已由 %s 处理") % ticket.assignee.name, code="already_claimed")
     now = timezone.now()
     before = {"assignee": _user_ref(ticket.assignee), "status": ticket.status}
     ticket.assignee = actor
     ticket.status = Status.PROCESSING
-    _touch(ticket, now, "assignee", "status", *_mark_responded(ticket, actor, now))
+    _touch(ticket, now, "assignee", "status", *_mark_responded(ticket, now))
     record_event(
         ticket=ticket,
         kind=EventKind.CLAIMED,
@@ -363,7 +419,9 @@ def claim_ticket(*, ticket_id, actor) -> Ticket:
 @transaction.atomic
 def urge_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_urge(actor, ticket), _("当前处理人不能催自己的工单"))
+    if policies.is_assignee(actor, ticket):
+        raise PermissionDenied(_("当前处理人不能催自己的工单"))
+    _require(policies.can_urge(actor, ticket), _("没有催单的权限"))
     _require_status(ticket, OPEN_STATUSES, _("催单"))
     note = _text(note, "note", required=False, max_length=500, label=_("催单说明"))
     now = timezone.now()
@@ -375,7 +433,7 @@ def urge_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
         .first()
     )
     if last is not None and now - last < window:
-        wait_minutes = max(1, int((window - (now - last)).total_seconds() // 60) + 1)
+        wait_minutes = max(1, math.ceil((window - (now - last)).total_seconds() / 60))
         raise RateLimited(_("催单太频繁，请 %s 分钟后再试") % wait_minutes, code="urge_too_soon")
     ticket.urge_count += 1
     _touch(ticket, now, "urge_count")
@@ -383,6 +441,7 @@ def urge_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
         ticket=ticket,
         kind=EventKind.URGED,
         actor=actor,
+        before={"urge_count": ticket.urge_count - 1},
         after={"urge_count": ticket.urge_count},
         note=note,
         at=now,
@@ -401,36 +460,41 @@ def add_comment(
 ) -> Comment:
     ticket = _locked(ticket_id, actor)
     _require(policies.can_comment(actor, ticket), _("没有评论此工单的权限"))
-    _require_status(ticket, [s for s in Status.values if s not in (Status.CLOSED, Status.CANCELLED)], _("评论"))
-    attachments = list(attachments)
+    if is_internal:
+        _require(policies.can_comment_internally(actor, ticket), _("只有处理方可以发表内部评论"))
+    _require_status(ticket, _ANNOTATABLE_STATUSES, _("评论"))
+    attachments = list(attachments or ())
     body = _text(body, "body", required=not attachments, max_length=BODY_MAX, label=_("评论内容"))
-    if is_internal and not policies.is_staff_side(actor, ticket):
-        raise PermissionDenied(_("只有处理方可以发表内部评论"))
     for upload in attachments:
         _validate_upload(upload)
     now = timezone.now()
-    comment = Comment.objects.create(
-        ticket=ticket, author=actor, body=body, is_internal=bool(is_internal), created_at=now
-    )
-    for upload in attachments:
-        _store_attachment(ticket=ticket, actor=actor, upload=upload, now=now, comment=comment)
-    responded = _mark_responded(ticket, actor, now) if not is_internal else []
-    _touch(ticket, now, *responded)
-    record_event(
-        ticket=ticket,
-        kind=EventKind.COMMENTED,
-        actor=actor,
-        after={"comment": comment.pk, "internal": comment.is_internal},
-        note=body[:500],
-        at=now,
-    )
+    with _removing_files_on_error() as stored:
+        comment = Comment.objects.create(
+            ticket=ticket, author=actor, body=body, is_internal=bool(is_internal), created_at=now
+        )
+        for upload in attachments:
+            _store_attachment(
+                ticket=ticket, actor=actor, upload=upload, now=now, comment=comment, stored=stored
+            )
+        responded = (
+            _mark_responded(ticket, now)
+            if not is_internal and _counts_as_response(actor, ticket)
+            else []
+        )
+        _touch(ticket, now, *responded)
+        record_event(
+            ticket=ticket,
+            kind=EventKind.COMMENTED,
+            actor=actor,
+            after={"comment": comment.pk, "internal": comment.is_internal},
+            note=body[:500],
+            at=now,
+        )
     return comment
 
 
 @transaction.atomic
-def transfer_ticket(
-    *, ticket_id, actor, queue_id=None, assignee_id=None, note: str = ""
-) -> Ticket:
+def transfer_ticket(*, ticket_id, actor, queue_id=None, assignee_id=None, note: str = "") -> Ticket:
     """转单: to another queue (its rule re-dispatches) or to a person (who then accepts)."""
     ticket = _locked(ticket_id, actor)
     _require(policies.can_work(actor, ticket), _("只有当前处理人可以转单"))
@@ -447,44 +511,68 @@ def transfer_ticket(
         if target_queue is None:
             raise ValidationFailed(_("队列不存在"), errors={"queue": [_("队列不存在")]})
         if not target_queue.is_enabled:
-            raise ValidationFailed(_("队列「%s」已停用") % target_queue.name, errors={"queue": [_("队列已停用")]})
+            raise ValidationFailed(
+                _("队列「%s」已停用") % target_queue.name, errors={"queue": [_("队列已停用")]}
+            )
     target_user = None
     if assignee_id not in (None, ""):
         target_user = User.objects.filter(pk=_int_or_none(assignee_id), is_active=True).first()
         if target_user is None:
-            raise ValidationFailed(_("处理人不存在或已停用"), errors={"assignee": [_("处理人不存在或已停用")]})
+            raise ValidationFailed(
+                _("处理人不存在或已停用"), errors={"assignee": [_("处理人不存在或已停用")]}
+            )
         if target_user.pk == ticket.assignee_id and target_queue == ticket.queue:
             raise Conflict(_("工单已由 %s 处理") % target_user.name, code="same_assignee")
+        if target_queue is not None:
+            qualified = QueueMembership.objects.filter(
+                queue=target_queue, user=target_user
+            ).exists()
+            problem = _("处理人不是队列「%s」的成员") % target_queue.name
+        else:
+            qualified = has_perm(target_user, "tickets.handle")
+            problem = _("该用户没有处理工单的权限")
+        if not qualified:
+            raise ValidationFailed(problem, errors={"assignee": [problem]})
     now = timezone.now()
-    before = {"queue": _queue_ref(ticket.queue), "assignee": _user_ref(ticket.assignee), "status": ticket.status}
+    before_assignee_id = ticket.assignee_id
+    before = {
+        "queue": _queue_ref(ticket.queue),
+        "assignee": _user_ref(ticket.assignee),
+        "status": ticket.status,
+    }
     ticket.queue = target_queue
-    if target_user is not None:
-        ticket.assignee = target_user
-        ticket.status = Status.PENDING
-        _touch(ticket, now, "queue", "assignee", "status")
-    else:
-        ticket.assignee = None
-        ticket.status = Status.PENDING
-        _touch(ticket, now, "queue", "assignee", "status")
+    # A person accepts a transfer by claiming it; a queue's rule re-dispatches below.
+    ticket.assignee = target_user
+    ticket.status = Status.PENDING
+    _touch(ticket, now, "queue", "assignee", "status")
     record_event(
         ticket=ticket,
         kind=EventKind.TRANSFERRED,
         actor=actor,
         before=before,
-        after={"queue": _queue_ref(target_queue), "assignee": _user_ref(target_user), "status": ticket.status},
+        after={
+            "queue": _queue_ref(target_queue),
+            "assignee": _user_ref(target_user),
+            "status": ticket.status,
+        },
         note=note,
         at=now,
     )
     if target_user is None:
-        _dispatch(ticket, target_queue, actor, now)
+        # Whoever hands the ticket on is not dealt it straight back.
+        _dispatch(ticket, target_queue, now, exclude={before_assignee_id, actor.pk} - {None})
     return ticket
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+def _int_or_none(value) -> int | None:
+    """A database id from user input, or None when it cannot be one."""
+    if isinstance(value, bool):
         return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 def _status_change(
@@ -504,17 +592,26 @@ def _status_change(
 ) -> Ticket:
     ticket = _locked(ticket_id, actor)
     _require(permitted(actor, ticket), denied_message)
+    if callable(allowed_from):
+        allowed_from = allowed_from(actor, ticket)
     _require_status(ticket, allowed_from, action)
-    note = _text(note, "note", required=note_required, max_length=BODY_MAX, label=note_label or _("说明"))
+    note = _text(
+        note, "note", required=note_required, max_length=BODY_MAX, label=note_label or _("说明")
+    )
     now = timezone.now()
     before = {"status": ticket.status}
+    after = {"status": to}
+    previous_assignee = ticket.assignee
     ticket.status = to
     fields = ["status"]
     if extra:
         fields += extra(ticket, now, note)
+    if ticket.assignee_id != getattr(previous_assignee, "pk", None):
+        before["assignee"] = _user_ref(previous_assignee)
+        after["assignee"] = _user_ref(ticket.assignee)
     _touch(ticket, now, *fields)
     record_event(
-        ticket=ticket, kind=kind, actor=actor, before=before, after={"status": to}, note=note, at=now
+        ticket=ticket, kind=kind, actor=actor, before=before, after=after, note=note, at=now
     )
     return ticket
 
@@ -533,8 +630,22 @@ def request_info(*, ticket_id, actor, note: str) -> Ticket:
         note=note,
         note_required=True,
         note_label=_("需要补充的内容"),
-        extra=lambda t, now, _note: _mark_responded(t, actor, now),
+        extra=_take_and_respond(actor),
     )
+
+
+def _take_and_respond(actor):
+    """A manager acting on a pool ticket becomes its handler: a ticket waiting on the requester or
+    on their confirmation always has someone to come back to."""
+
+    def apply(ticket, now, _note):
+        fields = _mark_responded(ticket, now)
+        if ticket.assignee_id is None:
+            ticket.assignee = actor
+            fields.append("assignee")
+        return fields
+
+    return apply
 
 
 @transaction.atomic
@@ -554,14 +665,12 @@ def resume_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
 
 @transaction.atomic
 def resolve_ticket(*, ticket_id, actor, resolution: str) -> Ticket:
+    take = _take_and_respond(actor)
+
     def apply(ticket, now, note):
         ticket.resolved_at = now
         ticket.resolution = note
-        fields = ["resolved_at", "resolution", *_mark_responded(ticket, actor, now)]
-        if ticket.assignee_id is None:
-            ticket.assignee = actor
-            fields.append("assignee")
-        return fields
+        return ["resolved_at", "resolution", *take(ticket, now, note)]
 
     return _status_change(
         ticket_id=ticket_id,
@@ -626,11 +735,11 @@ def close_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
     return _status_change(
         ticket_id=ticket_id,
         actor=actor,
-        allowed_from=(*OPEN_STATUSES, Status.TO_CONFIRM, Status.DONE),
+        allowed_from=_closable_statuses,
         to=Status.CLOSED,
         kind=EventKind.CLOSED,
         action=_("关闭"),
-        permitted=policies.can_close,
+        permitted=policies.may_close,
         denied_message=_("没有关闭此工单的权限"),
         note=note,
         extra=apply,
@@ -657,13 +766,42 @@ def cancel_ticket(*, ticket_id, actor, reason: str = "") -> Ticket:
     )
 
 
+def _closable_statuses(actor, ticket) -> tuple[str, ...]:
+    """Managers close anything still alive; the requester and the assignee close what is done."""
+    if policies.is_manager(actor):
+        return (*OPEN_STATUSES, Status.TO_CONFIRM, Status.DONE)
+    return (Status.DONE,)
+
+
 # --- attachments ----------------------------------------------------------------------------
+
+_ANNOTATABLE_STATUSES = tuple(
+    s for s in Status.values if s not in (Status.CLOSED, Status.CANCELLED)
+)
+
+
+def _allowed_extensions() -> set[str]:
+    return {e.strip().lower().lstrip(".") for e in settings.ATTACHMENT_ALLOWED_EXTENSIONS}
+
+
+@contextmanager
+def _removing_files_on_error():
+    """Files are written before the transaction commits; if the service fails after writing
+    them, delete them again so a rolled-back ticket or comment leaves nothing on disk."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        storage = Attachment._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+        raise
 
 
 def _validate_upload(upload: UploadedFile) -> None:
-    name = upload.name or ""
+    name = Path(upload.name or "").name
     extension = Path(name).suffix.lower().lstrip(".")
-    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
+    if extension not in _allowed_extensions():
         message = _("不支持的附件类型：%s") % (extension or name)
         raise ValidationFailed(message, errors={"attachments": [message]})
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
@@ -674,8 +812,10 @@ def _validate_upload(upload: UploadedFile) -> None:
         raise ValidationFailed(message, errors={"attachments": [message]})
 
 
-def _store_attachment(*, ticket, actor, upload, now, comment=None) -> Attachment:
+def _store_attachment(*, ticket, actor, upload, now, stored: list, comment=None) -> Attachment:
     extension = "." + Path(upload.name).suffix.lower().lstrip(".")
+    # The type is derived from the checked extension, never taken from the client.
+    content_type = mimetypes.guess_type(f"file{extension}")[0] or "application/octet-stream"
     attachment = Attachment(
         ticket=ticket,
         comment=comment,
@@ -684,11 +824,13 @@ def _store_attachment(*, ticket, actor, upload, now, comment=None) -> Attachment
         extension=extension,
         original_name=Path(upload.name).name[:255],
         size=upload.size,
-        content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+        content_type=content_type[:100],
         created_at=now,
     )
-    # Every check ran before this point, so a file is written only for a ticket that is saved.
+    # Every check ran before this point; if a later step still fails, the caller's
+    # `_removing_files_on_error` deletes the file again.
     attachment.file.save(f"{attachment.token}{extension}", upload, save=False)
+    stored.append(attachment.file.name)
     attachment.save()
     return attachment
 
@@ -697,15 +839,23 @@ def _store_attachment(*, ticket, actor, upload, now, comment=None) -> Attachment
 def add_attachment(*, ticket_id, actor, upload: UploadedFile) -> Attachment:
     ticket = _locked(ticket_id, actor)
     _require(policies.can_comment(actor, ticket), _("没有上传附件的权限"))
+    _require_status(ticket, _ANNOTATABLE_STATUSES, _("上传附件"))
     _validate_upload(upload)
     now = timezone.now()
-    attachment = _store_attachment(ticket=ticket, actor=actor, upload=upload, now=now)
-    _touch(ticket, now)
-    record_event(
-        ticket=ticket,
-        kind=EventKind.ATTACHED,
-        actor=actor,
-        after={"attachment": attachment.pk, "name": attachment.original_name, "size": attachment.size},
-        at=now,
-    )
+    with _removing_files_on_error() as stored:
+        attachment = _store_attachment(
+            ticket=ticket, actor=actor, upload=upload, now=now, stored=stored
+        )
+        _touch(ticket, now)
+        record_event(
+            ticket=ticket,
+            kind=EventKind.ATTACHED,
+            actor=actor,
+            after={
+                "attachment": attachment.pk,
+                "name": attachment.original_name,
+                "size": attachment.size,
+            },
+            at=now,
+        )
     return attachment
