@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,3 +69,125 @@ class CalendarException(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Policies, timers and alerts: the OLA engine's state. The rules live in andon/ola/engine.py.
+# --------------------------------------------------------------------------------------------
+
+PRIORITIES = ("L1", "L2", "L3", "L4")
+
+
+def default_response_minutes():
+    return {"L1": 15, "L2": 30, "L3": 120, "L4": 480}
+
+
+def default_resolution_minutes():
+    return {"L1": 240, "L2": 480, "L3": 1440, "L4": 2880}
+
+
+class OlaPolicy(models.Model):
+    """A queue's internal service targets and how its alerts climb."""
+
+    queue = models.OneToOneField(
+        "queues.Queue", on_delete=models.CASCADE, related_name="ola_policy"
+    )
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
+    response_minutes = models.JSONField(_("响应时长（分钟）"), default=default_response_minutes)
+    resolution_minutes = models.JSONField(_("解决时长（分钟）"), default=default_resolution_minutes)
+    urge_threshold = models.PositiveIntegerField(_("催单次数"), null=True, blank=True, default=3)
+    warn_at_percent = models.PositiveIntegerField(_("预警点（%）"), default=80)
+    escalation_interval_minutes = models.PositiveIntegerField(_("升级间隔（分钟）"), default=30)
+    max_level = models.PositiveIntegerField(_("最高升级层级"), default=3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("OLA 策略")
+
+    def __str__(self):
+        return f"OLA {self.queue}"
+
+
+class Metric(models.TextChoices):
+    RESPONSE = "response", _("响应")
+    RESOLUTION = "resolution", _("解决")
+    URGE = "urge", _("催单")
+
+
+class TimerState(models.TextChoices):
+    RUNNING = "running", _("计时中")
+    PAUSED = "paused", _("已暂停")
+    MET = "met", _("已达成")
+    BREACHED = "breached", _("已超时")
+    STOPPED = "stopped", _("已停止")
+
+
+class OlaTimer(models.Model):
+    """One running target of one ticket in one queue.
+
+    `policy` is a snapshot taken when the timer started, so later policy edits do not rewrite it
+    (unless the admin applies them to open tickets explicitly). `level` is how far the alarm has
+    gone: -1 nothing yet, 0 warned, 1 breached (the handler was alerted), 2+ escalations up the
+    org chart. `token` changes whenever the schedule changes; a worker step carrying an old token
+    does nothing.
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="ola_timers"
+    )
+    queue = models.ForeignKey("queues.Queue", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    state = models.CharField(max_length=20, choices=TimerState.choices, default=TimerState.RUNNING)
+    # False once the timer can no longer act (met, stopped); the state keeps the outcome, so a
+    # breached timer stays "breached" for the reports after the ticket is resolved.
+    active = models.BooleanField(default=True)
+    policy = models.JSONField()
+    target_seconds = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # Business seconds left when paused (need_info) or when met (a reopen resumes from here).
+    remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Business seconds the target took, set when met or breached-then-met (for reports).
+    elapsed_seconds = models.PositiveIntegerField(null=True, blank=True)
+    level = models.SmallIntegerField(default=-1)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(max_length=32, blank=True)
+    alerted_user_ids = models.JSONField(default=list, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_reason = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_action_at"], name="ola_timer_due"),
+            models.Index(fields=["ticket", "active"], name="ola_timer_ticket"),
+            models.Index(fields=["queue", "metric", "state"], name="ola_timer_queue"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.metric} {self.state}"
+
+
+class Alert(models.Model):
+    """Who was told what about a timer. Unique per (timer, level, recipient): a retried or
+    duplicated step can never alert the same person twice for the same level."""
+
+    timer = models.ForeignKey(OlaTimer, on_delete=models.CASCADE, related_name="alerts")
+    level = models.SmallIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["timer", "level", "recipient"], name="ola_alert_once")
+        ]
+
+    def __str__(self):
+        return f"{self.timer_id} L{self.level} → {self.recipient_id}"

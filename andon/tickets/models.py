@@ -126,6 +126,9 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("关闭")
     CANCELLED = "cancelled", _("取消")
     UPDATED = "updated", _("修改")
+    OLA_WARNING = "ola_warning", _("OLA 预警")
+    OLA_BREACHED = "ola_breached", _("OLA 超时")
+    OLA_ESCALATED = "ola_escalated", _("OLA 升级")
 
 
 class TicketEvent(models.Model):

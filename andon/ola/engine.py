@@ -1,0 +1,503 @@
+"""The OLA engine: timers start, pause, resume, are met or breached, and alerts climb the org chart.
+
+Rules (see DESIGN.md §3 and the README's "OLA" section):
+
+* A ticket entering a queue with a policy starts that queue's *response* and *resolution*
+  timers; leaving the queue (a transfer elsewhere) stops them as ``transferred``, so each team is
+  measured on its own time.
+* **Response** is met by the first handling-side action after the timer started: a claim, a
+  public comment, asking for information, or resolving, by anyone but the requester.
+* **Resolution** is met when the ticket reaches ``to_confirm`` (or ``done``); a reopen resumes it
+  with the business time it had left.
+* ``need_info`` pauses every live timer of the ticket; leaving it resumes them.
+* **Urge**: when the urge count reaches the threshold an urge timer is created already breached
+  and the handler is alerted at once; it climbs like the others until the ticket is resolved.
+* Levels: 0 warns the owners before the breach (at ``warn_at_percent`` of the target), 1 alerts
+  them at the breach, then every ``escalation_interval`` one level up: the owners' direct leaders,
+  then the leaders of their main department, then of each parent department, skipping people
+  already alerted, inactive people and the owners themselves, up to ``max_level``. The owners are
+  the assignee, or the queue's members while the ticket sits in the pool.
+
+Every step runs in one transaction with the timer row locked (SKIP LOCKED on PostgreSQL) and
+carries the token stored on the row; a stale token does nothing. Alerts are unique per
+(timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from andon.ola.businesstime import add_business_time, business_seconds_between, spec_for
+from andon.ola.models import (
+    Alert,
+    BusinessCalendar,
+    Metric,
+    OlaPolicy,
+    OlaTimer,
+    TimerState,
+)
+
+User = get_user_model()
+
+RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
+OLA_EVENT_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
+RESOLVED_STATUSES = ("to_confirm", "done")
+FINISHED_STATUSES = ("closed", "cancelled")
+
+
+# --- policies and calendars --------------------------------------------------------------------
+
+
+def policy_snapshot(policy: OlaPolicy) -> dict:
+    return {
+        "calendar": policy.calendar_id,
+        "response_minutes": dict(policy.response_minutes),
+        "resolution_minutes": dict(policy.resolution_minutes),
+        "urge_threshold": policy.urge_threshold,
+        "warn_at_percent": policy.warn_at_percent,
+        "escalation_interval_minutes": policy.escalation_interval_minutes,
+        "max_level": policy.max_level,
+    }
+
+
+class SpecCache:
+    """Calendar specs for one unit of work (a step, a sweep): calendars can change, so specs are
+    never kept across units."""
+
+    def __init__(self):
+        self._specs = {}
+
+    def get(self, calendar_id: int):
+        if calendar_id not in self._specs:
+            calendar = BusinessCalendar.objects.prefetch_related("exceptions").get(pk=calendar_id)
+            self._specs[calendar_id] = spec_for(calendar)
+        return self._specs[calendar_id]
+
+
+def _target_seconds(snapshot: dict, metric: str, priority: str) -> int | None:
+    minutes = snapshot[f"{metric}_minutes"].get(priority)
+    return int(minutes) * 60 if minutes else None
+
+
+def _warn_lead_seconds(timer: OlaTimer) -> int:
+    """Business seconds before the due time at which the warning fires."""
+    percent = int(timer.policy.get("warn_at_percent") or 0)
+    if not 0 < percent < 100:
+        return 0
+    return timer.target_seconds * (100 - percent) // 100
+
+
+def _interval(timer: OlaTimer) -> timedelta:
+    return timedelta(minutes=max(1, int(timer.policy.get("escalation_interval_minutes") or 30)))
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+def _reschedule(timer: OlaTimer, next_action_at) -> None:
+    """Set the next step and a fresh token; the step task is queued once the transaction commits."""
+    timer.next_action_at = next_action_at
+    timer.token = uuid.uuid4().hex if next_action_at else ""
+    if next_action_at is not None:
+        timer_id, token, eta = timer.pk, timer.token, next_action_at
+        transaction.on_commit(lambda: _enqueue_step(timer_id, token, eta))
+
+
+def _enqueue_step(timer_id: int, token: str, eta) -> None:
+    from andon.ola.tasks import ola_step_task
+
+    ola_step_task.schedule(args=(timer_id, token), eta=eta)
+
+
+def _plan_running(timer: OlaTimer, spec, now, remaining: int) -> None:
+    """Due and warning times for a running timer with `remaining` business seconds left."""
+    timer.due_at = add_business_time(spec, now, remaining)
+    lead = _warn_lead_seconds(timer)
+    if timer.level < 0 and lead:
+        timer.warn_at = add_business_time(spec, now, remaining - lead) if remaining > lead else now
+        _reschedule(timer, timer.warn_at)
+    else:
+        timer.warn_at = None
+        _reschedule(timer, timer.due_at if timer.level <= 0 else now + _interval(timer))
+
+
+# --- starting and stopping ------------------------------------------------------------------------
+
+
+def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[OlaTimer]:
+    """Start `queue`'s response and resolution timers for `ticket` (none without a policy)."""
+    policy = OlaPolicy.objects.filter(queue=queue).first() if queue is not None else None
+    if policy is None:
+        return []
+    specs = specs or SpecCache()
+    snapshot = policy_snapshot(policy)
+    spec = specs.get(policy.calendar_id)
+    started = []
+    for metric in (Metric.RESPONSE, Metric.RESOLUTION):
+        target = _target_seconds(snapshot, metric, ticket.priority)
+        if not target:
+            continue
+        timer = OlaTimer(
+            ticket=ticket,
+            queue=queue,
+            metric=metric,
+            policy=snapshot,
+            target_seconds=target,
+            started_at=now,
+            created_at=now,
+        )
+        timer.save()
+        _plan_running(timer, spec, now, target)
+        timer.save()
+        started.append(timer)
+    return started
+
+
+def _live_timers(ticket):
+    return list(
+        OlaTimer.objects.select_for_update().filter(ticket=ticket, active=True).order_by("id")
+    )
+
+
+def _stop(timer: OlaTimer, now, reason: str) -> None:
+    if timer.state != TimerState.BREACHED:
+        timer.state = TimerState.STOPPED
+    timer.active = False
+    timer.stopped_reason = reason
+    timer.paused_at = None
+    _reschedule(timer, None)
+    timer.save()
+
+
+def _meet(timer: OlaTimer, spec, now) -> None:
+    """The target was reached: record how long it took and stop the climb."""
+    timer.met_at = now
+    timer.active = False
+    if timer.state == TimerState.RUNNING:
+        timer.remaining_seconds = business_seconds_between(spec, now, timer.due_at)
+        timer.state = TimerState.MET
+    elif timer.state == TimerState.PAUSED:
+        timer.state = TimerState.MET
+    timer.elapsed_seconds = max(0, timer.target_seconds - (timer.remaining_seconds or 0))
+    if timer.breached_at is not None:
+        timer.elapsed_seconds = timer.target_seconds + business_seconds_between(
+            spec, timer.breached_at, now
+        )
+    timer.paused_at = None
+    _reschedule(timer, None)
+    timer.save()
+
+
+def _pause(timer: OlaTimer, spec, now) -> None:
+    if timer.paused_at is not None:
+        return
+    timer.paused_at = now
+    if timer.state == TimerState.RUNNING:
+        timer.remaining_seconds = business_seconds_between(spec, now, timer.due_at)
+        timer.state = TimerState.PAUSED
+    _reschedule(timer, None)
+    timer.save()
+
+
+def _resume(timer: OlaTimer, spec, now) -> None:
+    if timer.paused_at is None:
+        return
+    timer.paused_at = None
+    if timer.state == TimerState.PAUSED:
+        timer.state = TimerState.RUNNING
+        _plan_running(timer, spec, now, timer.remaining_seconds or 0)
+    elif timer.state == TimerState.BREACHED:
+        _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
+    timer.save()
+
+
+def _reopen(timer: OlaTimer, spec, now) -> None:
+    """A reopened ticket resumes its resolution timer with the time it had left."""
+    timer.met_at = None
+    timer.elapsed_seconds = None
+    timer.active = True
+    if timer.breached_at is None:
+        timer.state = TimerState.RUNNING
+        _plan_running(timer, spec, now, timer.remaining_seconds or 0)
+    else:
+        timer.state = TimerState.BREACHED
+        _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
+    timer.save()
+
+
+# --- reacting to ticket events -------------------------------------------------------------
+
+
+def on_ticket_event(*, ticket, event) -> None:
+    """Called by the ticket services for every event, in the same transaction."""
+    if event.kind in OLA_EVENT_KINDS:
+        return
+    now = event.created_at
+    specs = SpecCache()
+    if event.kind == "created":
+        return  # the dispatch event that follows starts the timers
+    if (
+        event.kind in ("dispatched", "undispatched")
+        and not OlaTimer.objects.filter(ticket=ticket, queue=ticket.queue_id, active=True).exists()
+    ):
+        if ticket.queue_id:
+            start_timers(ticket=ticket, queue=ticket.queue, now=now, specs=specs)
+        return
+    timers = _live_timers(ticket)
+    if event.kind == "transferred":
+        before = (event.before.get("queue") or {}).get("id")
+        after = (event.after.get("queue") or {}).get("id")
+        if before != after:
+            for timer in timers:
+                _stop(timer, now, "transferred")
+            return  # the new queue's timers start with its dispatch event
+    if event.kind == "urged":
+        _check_urge(ticket, now, timers, specs)
+    for timer in timers:
+        spec = specs.get(timer.policy["calendar"])
+        if ticket.status in FINISHED_STATUSES:
+            _stop(timer, now, ticket.status)
+        elif ticket.status == "need_info":
+            _pause(timer, spec, now)
+        elif timer.paused_at is not None:
+            _resume(timer, spec, now)
+        if not timer.active or timer.paused_at is not None:
+            continue
+        if (
+            timer.metric == Metric.RESPONSE
+            and _is_response(ticket, event)
+            or (
+                timer.metric in (Metric.RESOLUTION, Metric.URGE)
+                and ticket.status in RESOLVED_STATUSES
+            )
+        ):
+            _meet(timer, spec, now)
+    if event.kind == "reopened":
+        last = (
+            OlaTimer.objects.select_for_update()
+            .filter(ticket=ticket, queue=ticket.queue_id, metric=Metric.RESOLUTION)
+            .exclude(met_at=None)
+            .order_by("-id")
+            .first()
+        )
+        if last is not None:
+            _reopen(last, specs.get(last.policy["calendar"]), now)
+
+
+def _is_response(ticket, event) -> bool:
+    if event.kind not in RESPONSE_EVENT_KINDS or event.actor_id is None:
+        return False
+    if event.actor_id in (ticket.requester_id, ticket.created_by_id) and event.kind != "claimed":
+        return False
+    return not (event.kind == "commented" and event.after.get("internal"))
+
+
+def _check_urge(ticket, now, timers, specs) -> None:
+    urge_timers = [t for t in timers if t.metric == Metric.URGE]
+    if urge_timers or not ticket.queue_id:
+        return
+    policy = OlaPolicy.objects.filter(queue_id=ticket.queue_id).first()
+    if policy is None or not policy.urge_threshold or ticket.urge_count < policy.urge_threshold:
+        return
+    timer = OlaTimer.objects.create(
+        ticket=ticket,
+        queue_id=ticket.queue_id,
+        metric=Metric.URGE,
+        policy=policy_snapshot(policy),
+        target_seconds=0,
+        started_at=now,
+        due_at=now,
+        level=0,
+        created_at=now,
+    )
+    _breach(timer, ticket, now)
+
+
+# --- steps ----------------------------------------------------------------------------------------
+
+
+def _can_climb(timer: OlaTimer) -> bool:
+    return timer.level < int(timer.policy.get("max_level") or 1)
+
+
+def _lock_for_step(timer_id: int):
+    qs = OlaTimer.objects.select_related("ticket", "ticket__assignee").filter(pk=timer_id)
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",)).first()
+    return qs.select_for_update().first()
+
+
+def step(*, timer_id: int, token: str, now=None) -> str:
+    """Run the timer's next step if `token` is still current and the step is due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        timer = _lock_for_step(timer_id)
+        if timer is None or not token or timer.token != token:
+            return "stale"
+        if timer.next_action_at is None or timer.next_action_at > now:
+            return "not_due"
+        if not timer.active or timer.paused_at:
+            _reschedule(timer, None)
+            timer.save()
+            return "idle"
+        ticket = timer.ticket
+        if timer.level < 0:
+            _warn(timer, ticket, now)
+            return "warned"
+        if timer.level == 0:
+            _breach(timer, ticket, now)
+            return "breached"
+        return "escalated" if _escalate(timer, ticket, now) else "top"
+
+
+def _owners(ticket) -> list:
+    if ticket.assignee_id:
+        return [ticket.assignee]
+    if not ticket.queue_id:
+        return []
+    return list(User.objects.filter(queue_memberships__queue_id=ticket.queue_id, is_active=True))
+
+
+def _warn(timer: OlaTimer, ticket, now) -> None:
+    timer.level = 0
+    _alert(timer, ticket, level=0, users=_owners(ticket), kind="ola_warning", now=now)
+    _reschedule(timer, timer.due_at)
+    timer.save()
+
+
+def _breach(timer: OlaTimer, ticket, now) -> None:
+    timer.level = 1
+    timer.state = TimerState.BREACHED
+    timer.breached_at = timer.due_at or now
+    _alert(timer, ticket, level=1, users=_owners(ticket), kind="ola_breached", now=now)
+    _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
+    timer.save()
+
+
+def escalation_groups(owners) -> list[list]:
+    """The org chart above the owners, one group per level: their direct leaders, then the
+    leaders of their main departments, then of each parent department."""
+    owner_ids = [o.pk for o in owners]
+    groups = [list(User.objects.filter(direct_reports__in=owner_ids).distinct().order_by("id"))]
+    departments = [o.main_department for o in owners if o.main_department_id]
+    seen: set[int] = set()
+    while departments:
+        departments = [d for d in departments if d.pk not in seen]
+        seen.update(d.pk for d in departments)
+        if not departments:
+            break
+        groups.append(
+            list(User.objects.filter(led_departments__in=departments).distinct().order_by("id"))
+        )
+        departments = list({d.parent for d in departments if d.parent_id}.difference({None}))
+    return groups
+
+
+def _escalate(timer: OlaTimer, ticket, now) -> bool:
+    owners = _owners(ticket)
+    skip = set(timer.alerted_user_ids) | {o.pk for o in owners}
+    for group in escalation_groups(owners):
+        fresh = [u for u in group if u.is_active and u.pk not in skip]
+        if fresh:
+            timer.level += 1
+            _alert(timer, ticket, level=timer.level, users=fresh, kind="ola_escalated", now=now)
+            _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
+            timer.save()
+            return True
+    _reschedule(timer, None)  # nobody left above: the climb ends here
+    timer.save()
+    return False
+
+
+def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> None:
+    from andon.notifications.models import Notification
+    from andon.notifications.outbox import enqueue_for_notifications, enqueue_webhooks
+    from andon.tickets.services import record_event
+
+    # Under the timer's row lock nobody else alerts this level; the unique constraint is the
+    # last guard. People already told at this level are not told again (a re-planned timer).
+    already = set(
+        Alert.objects.filter(timer=timer, level=level).values_list("recipient_id", flat=True)
+    )
+    users = [u for u in users if u.is_active and u.pk not in already]
+    Alert.objects.bulk_create(
+        [Alert(timer=timer, level=level, recipient=u, created_at=now) for u in users],
+        ignore_conflicts=True,
+    )
+    timer.alerted_user_ids = sorted(set(timer.alerted_user_ids) | {u.pk for u in users})
+    names = "、".join(u.name for u in users) or "（无人可通知）"
+    metric = timer.get_metric_display()
+    note = {
+        "ola_warning": f"{metric}即将超时（{_due_text(timer)}），已提醒 {names}",
+        "ola_breached": f"{metric}已超时，已通知 {names}",
+        "ola_escalated": f"{metric}超时升级到第 {level} 级，已通知 {names}",
+    }[kind]
+    event = record_event(
+        ticket=ticket,
+        kind=kind,
+        actor=None,
+        after={
+            "metric": timer.metric,
+            "level": level,
+            "timer": timer.pk,
+            "recipients": [{"id": u.pk, "name": u.name} for u in users],
+        },
+        note=note,
+        at=now,
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=u,
+                ticket=ticket,
+                event=event,
+                kind=kind,
+                title=f"{ticket.number} {note}"[:200],
+                body=ticket.title,
+                created_at=now,
+            )
+            for u in users
+        ],
+        ignore_conflicts=True,
+    )
+    enqueue_for_notifications(notifications, key_prefix=f"ola:{timer.pk}:{level}")
+    enqueue_webhooks(
+        kind=kind.replace("_", "."),
+        key=f"ola:{timer.pk}:{level}",
+        payload={
+            "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
+            "metric": timer.metric,
+            "level": level,
+            "recipients": [u.username for u in users],
+        },
+        ticket=ticket,
+    )
+
+
+def _due_text(timer: OlaTimer) -> str:
+    if timer.due_at is None:
+        return ""
+    return "截止 " + timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
+
+
+# --- the sweeper ----------------------------------------------------------------------------------
+
+
+def sweep(*, now=None, limit: int = 5000) -> int:
+    """Run every step that is due but was not run (a lost task, a worker that died)."""
+    now = now or timezone.now()
+    due = list(
+        OlaTimer.objects.filter(next_action_at__lte=now)
+        .order_by("next_action_at")
+        .values_list("pk", "token")[:limit]
+    )
+    done = 0
+    for timer_id, token in due:
+        if step(timer_id=timer_id, token=token, now=now) not in ("stale", "not_due"):
+            done += 1
+    return done
