@@ -34,7 +34,7 @@ def office_calendar():
         name="办公时间",
         time_zone="Asia/Shanghai",
         weekly_windows={
-            **{d: workday for d in ("mon", "tue", "wed", "thu", "fri")},
+            **dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), workday),
             "sat": [],
             "sun": [],
         },
