@@ -7,7 +7,10 @@ BUILTIN = {
         "处理人",
         ["tickets.create", "tickets.handle", "people.view", "knowledge.view", "reports.view"],
     ),
-    "observer": ("只读观察员", ["tickets.view_all", "people.view", "knowledge.view", "reports.view"]),
+    "observer": (
+        "只读观察员",
+        ["tickets.view_all", "people.view", "knowledge.view", "reports.view"],
+    ),
 }
 
 

@@ -1,0 +1,137 @@
+"""Pieces every API module shares: id parsing, permission classes, the documented error body and
+the JSON 404 for unknown API paths."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission
+
+from andon.accounts.permissions import has_perm
+
+# Primary keys are 64-bit; anything larger would overflow the database driver (a 500), so ids
+# outside this range are rejected as bad input first.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """A positive 64-bit id from a URL segment or query value; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value or "").strip()
+        if not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+class IdField(serializers.IntegerField):
+    """An object id in a request body: a positive 64-bit integer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFormField(forms.IntegerField):
+    """An object id in a query string (django-filter / forms)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class PermissionByMethod(BasePermission):
+    """Authenticated callers pass; methods listed in the view's `required_perms`
+    ({"POST": "queues.manage"}) also need that permission code. Anonymous callers get 401."""
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        code = getattr(view, "required_perms", {}).get(request.method)
+        if code is None:
+            return True
+        if has_perm(request.user, code):
+            return True
+        self.message = _("没有权限：%s") % code
+        return False
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API."""
+
+    code = serializers.CharField(help_text="machine-readable code, e.g. invalid, not_found")
+    detail = serializers.CharField(help_text="human-readable message")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="per-field messages: {field: [message, ...]}",
+    )
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input (see `errors` for per-field messages)",
+    401: "Not authenticated",
+    403: "Permission denied",
+    404: "Not found or not visible to the caller",
+    409: "The object's current state does not allow this action",
+    429: "Too many requests",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }
+
+
+API_NOT_FOUND_NAME = "api-not-found"
+
+
+@csrf_exempt
+def api_not_found(request, path=""):
+    """Unknown API paths answer in the API's JSON error shape instead of an HTML page. A plain
+    Django view, so the schema generator never lists it."""
+    full_path = request.path
+    detail = _("接口不存在：%s") % full_path
+    if not full_path.endswith("/"):
+        try:
+            match = resolve(full_path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != API_NOT_FOUND_NAME:
+            detail = _("接口地址须以 / 结尾：%s/") % full_path
+    return JsonResponse(
+        {"code": "not_found", "detail": str(detail), "errors": {}},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# --- references to related objects in response bodies: {id, name} (requests take plain ids) ----
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class QueueRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)

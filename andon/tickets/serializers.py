@@ -1,0 +1,276 @@
+"""Ticket API bodies. Output serializers read loaded objects; input serializers only check the
+shape of a request (types, required keys). Every rule about content lives in the services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from andon.catalog.api import CatalogParentSerializer
+from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
+from andon.core.markdown import render_markdown
+from andon.tickets import policies
+from andon.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    Comment,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+User = get_user_model()
+
+# --- what the caller may do now ---------------------------------------------------------------
+
+TICKET_ACTIONS = (
+    "edit",
+    "claim",
+    "urge",
+    "comment",
+    "transfer",
+    "need-info",
+    "resume",
+    "resolve",
+    "confirm",
+    "reopen",
+    "close",
+    "cancel",
+)
+
+
+def available_actions(user, ticket: Ticket) -> list[str]:
+    """The actions `user` may take on `ticket` in its current status, by the same policies and
+    status rules the services enforce. Names match the action endpoints (`edit` is PATCH,
+    `comment` is POST …/comments/)."""
+    status = ticket.status
+    working = status in (Status.PENDING, Status.PROCESSING)
+    claimable = ticket.assignee_id is None or (
+        policies.is_assignee(user, ticket) and status == Status.PENDING
+    )
+    checks = {
+        "edit": lambda: policies.can_edit(user, ticket),
+        "claim": lambda: status in OPEN_STATUSES and claimable and policies.can_claim(user, ticket),
+        "urge": lambda: status in OPEN_STATUSES and policies.can_urge(user, ticket),
+        "comment": lambda: status not in (Status.CLOSED, Status.CANCELLED)
+        and policies.can_comment(user, ticket),
+        "transfer": lambda: status in OPEN_STATUSES and policies.can_work(user, ticket),
+        "need-info": lambda: working and policies.can_work(user, ticket),
+        "resume": lambda: status == Status.NEED_INFO and policies.can_resume(user, ticket),
+        "resolve": lambda: working and policies.can_work(user, ticket),
+        "confirm": lambda: status == Status.TO_CONFIRM and policies.can_confirm(user, ticket),
+        "reopen": lambda: status in (Status.TO_CONFIRM, Status.DONE)
+        and policies.can_reopen(user, ticket),
+        "close": lambda: policies.can_close(user, ticket),
+        "cancel": lambda: status in OPEN_STATUSES and policies.can_cancel(user, ticket),
+    }
+    return [name for name in TICKET_ACTIONS if checks[name]()]
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class TicketCatalogEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    parent = CatalogParentSerializer(read_only=True, allow_null=True)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True, help_text="e.g. AD-12")
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    catalog_entry = TicketCatalogEntrySerializer(read_only=True)
+    queue = QueueRefSerializer(read_only=True, allow_null=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    requester = UserRefSerializer(read_only=True)
+    created_by = UserRefSerializer(read_only=True)
+    custom_fields = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "priority",
+            "priority_display",
+            "status",
+            "status_display",
+            "catalog_entry",
+            "queue",
+            "assignee",
+            "requester",
+            "created_by",
+            "channel",
+            "channel_display",
+            "custom_fields",
+            "urge_count",
+            "reopen_count",
+            "resolution",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField(help_text="download address (same authentication)")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "comment", "created_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        return reverse(
+            "api:ticket-attachment",
+            kwargs={"ticket_id": attachment.ticket_id, "attachment_id": attachment.pk},
+        )
+
+
+class TicketDetailSerializer(TicketSerializer):
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do now: " + ", ".join(TICKET_ACTIONS)
+    )
+    attachments = AttachmentSerializer(many=True, read_only=True, source="attachments.all")
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "attachments", "actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=TICKET_ACTIONS))
+    )
+    def get_actions(self, ticket) -> list[str]:
+        return available_actions(self.context["request"].user, ticket)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField(help_text="the Markdown body, sanitised HTML")
+    attachments = AttachmentSerializer(many=True, read_only=True, source="attachments.all")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "body_html", "is_internal", "created_at", "attachments"]
+        read_only_fields = fields
+
+    def get_body_html(self, comment) -> str:
+        return str(render_markdown(comment.body))
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+    before = serializers.DictField(read_only=True)
+    after = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "kind_display", "actor", "created_at", "before", "after", "note"]
+        read_only_fields = fields
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, help_text="at most 200 characters")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False, allow_null=True, default=None
+    )
+    catalog_entry = IdField(help_text="a level-2 catalog entry id")
+    custom_fields = serializers.DictField(required=False, default=dict)
+    requester = IdField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="file on behalf of this user (needs tickets.handle); default: the caller",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="multipart only"
+    )
+
+    def validate_requester(self, value):
+        if value is None:
+            return None
+        user = User.objects.filter(pk=value).first()
+        if user is None:
+            raise serializers.ValidationError(_("用户不存在"))
+        return user
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """PATCH: any of these; anything else is refused rather than silently ignored."""
+
+    title = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    custom_fields = serializers.DictField(required=False)
+
+    def validate(self, attrs):
+        if not isinstance(self.initial_data, dict):
+            return attrs
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            message = _("不能通过修改接口更改；状态、处理人等请使用对应的操作接口")
+            raise serializers.ValidationError({key: [message] for key in unknown})
+        if not attrs:
+            raise serializers.ValidationError(_("请提供要修改的字段：%s") % ", ".join(self.fields))
+        return attrs
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(allow_blank=True)
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransferSerializer(serializers.Serializer):
+    queue = IdField(required=False, allow_null=True, default=None, help_text="target queue id")
+    assignee = IdField(required=False, allow_null=True, default=None, help_text="target person id")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs.get("queue") is None and attrs.get("assignee") is None:
+            raise serializers.ValidationError(
+                {"queue": [_("队列或处理人至少选一个")]}, code="required"
+            )
+        return attrs
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    is_internal = serializers.BooleanField(required=False, default=False)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="multipart only"
+    )
