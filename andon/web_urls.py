@@ -1,3 +1,48 @@
-"""Web UI routes."""
+"""Web UI routes.
 
-urlpatterns = []
+The top navigation shows a section only when its URL name exists (`{% url … as … %}`), so later
+issues light up 报表 (`reports:index`), 知识库 (`knowledge:index`) and 配置 (`config:index`) by
+adding their routes here; until then nothing links to a page that does not exist.
+"""
+
+from django.urls import include, path
+
+from andon.accounts import views as account_views
+from andon.core import views as core_views
+from andon.notifications import views as notification_views
+from andon.tickets import views as ticket_views
+
+tickets = (
+    [
+        path("", ticket_views.ticket_list, name="list"),
+        path("new/", ticket_views.ticket_create, name="create"),
+        path("<int:pk>/", ticket_views.ticket_detail, name="detail"),
+        path("<int:pk>/attachments/", ticket_views.ticket_attach, name="attach"),
+        path(
+            "<int:pk>/attachments/<int:attachment_id>/",
+            ticket_views.attachment_download,
+            name="attachment",
+        ),
+        path("<int:pk>/<slug:action>/", ticket_views.ticket_action, name="action"),
+    ],
+    "tickets",
+)
+
+notifications = (
+    [
+        path("", notification_views.notification_list, name="list"),
+        path("dropdown/", notification_views.dropdown, name="dropdown"),
+        path("read/", notification_views.mark_all_read, name="mark_all_read"),
+        path("<int:pk>/", notification_views.notification_open, name="open"),
+    ],
+    "notifications",
+)
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("tickets/", include(tickets)),
+    path("notifications/", include(notifications)),
+]

@@ -1,0 +1,168 @@
+"""Readable sentences for the activity log (流水日志): one per event kind, from its before/after."""
+
+from django import template
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from andon.queues.models import DispatchRule
+from andon.tickets.models import Channel, EventKind, Priority, Status
+
+register = template.Library()
+
+
+def _name(ref) -> str:
+    if isinstance(ref, dict):
+        return str(ref.get("name") or "")
+    return str(ref or "")
+
+
+def _who(event) -> SafeString:
+    if event.actor_id is None:
+        return format_html('<span class="text-secondary">{}</span>', _("系统"))
+    return format_html("<strong>{}</strong>", event.actor.name)
+
+
+def _label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value or "")
+
+
+FIELD_LABELS = {
+    "title": lambda: _("标题"),
+    "description": lambda: _("描述"),
+    "priority": lambda: _("优先级"),
+    "custom_fields": lambda: _("自定义字段"),
+}
+
+
+def _transfer_target(ref_queue, ref_user) -> str:
+    parts = [p for p in (_name(ref_queue), _name(ref_user)) if p]
+    return " / ".join(parts) or _("（空）")
+
+
+@register.simple_tag
+def event_sentence(event) -> SafeString:
+    kind, before, after = event.kind, event.before or {}, event.after or {}
+    who = _who(event)
+    if kind == EventKind.CREATED:
+        return format_html(
+            _("{who} 创建了工单（服务目录「{entry}」，优先级 {priority}，来自{channel}）"),
+            who=who,
+            entry=_name(after.get("catalog_entry")),
+            priority=after.get("priority", ""),
+            channel=_label(Channel, after.get("channel")),
+        )
+    if kind == EventKind.DISPATCHED:
+        return format_html(
+            _("系统按「{rule}」规则把工单派给 <strong>{assignee}</strong>（队列「{queue}」）"),
+            rule=_label(DispatchRule, after.get("rule")),
+            assignee=_name(after.get("assignee")),
+            queue=_name(after.get("queue")),
+        )
+    if kind == EventKind.UNDISPATCHED:
+        if after.get("queue"):
+            return format_html(
+                _("工单进入队列「{queue}」的待认领池"), queue=_name(after.get("queue"))
+            )
+        return format_html(_("工单进入待认领池"))
+    if kind == EventKind.CLAIMED:
+        previous = _name(before.get("assignee"))
+        if previous and previous != _name(after.get("assignee")):
+            return format_html(
+                _("{who} 认领了工单（原处理人 {previous}）"), who=who, previous=previous
+            )
+        if previous:
+            return format_html(_("{who} 接单，开始处理"), who=who)
+        return format_html(_("{who} 认领了工单"), who=who)
+    if kind == EventKind.URGED:
+        return format_html(
+            _("{who} 催单（第 {count} 次）"), who=who, count=after.get("urge_count", "?")
+        )
+    if kind == EventKind.COMMENTED:
+        if after.get("internal"):
+            return format_html(_("{who} 发表了内部评论"), who=who)
+        return format_html(_("{who} 发表了评论"), who=who)
+    if kind == EventKind.ATTACHED:
+        return format_html(
+            _("{who} 上传了附件「{name}」（{size}）"),
+            who=who,
+            name=after.get("name", ""),
+            size=filesizeformat(after.get("size") or 0),
+        )
+    if kind == EventKind.TRANSFERRED:
+        return format_html(
+            _("{who} 把工单从「{source}」转给「{target}」"),
+            who=who,
+            source=_transfer_target(before.get("queue"), before.get("assignee")),
+            target=_transfer_target(after.get("queue"), after.get("assignee")),
+        )
+    if kind == EventKind.UPDATED:
+        changes = []
+        for field in after:
+            label = FIELD_LABELS.get(field, lambda f=field: f)()
+            if field in ("description", "custom_fields"):
+                changes.append(str(label))
+            elif field == "priority":
+                changes.append(f"{label}：{before.get(field, '')} → {after[field]}")
+            else:
+                changes.append(f"{label}：「{before.get(field, '')}」→「{after[field]}」")
+        return format_html(_("{who} 修改了 {changes}"), who=who, changes="；".join(changes))
+    sentences = {
+        EventKind.NEED_INFO: _("{who} 请提单人补充信息"),
+        EventKind.RESUMED: _("{who} 补充完成，工单恢复处理"),
+        EventKind.RESOLVED: _("{who} 提交了解决方案"),
+        EventKind.CONFIRMED: _("{who} 确认问题已解决"),
+        EventKind.REOPENED: _("{who} 重新打开了工单"),
+        EventKind.CLOSED: _("{who} 关闭了工单"),
+        EventKind.CANCELLED: _("{who} 取消了工单"),
+    }
+    if kind in sentences:
+        return format_html(sentences[kind], who=who)
+    return format_html("{who} {kind}", who=who, kind=event.get_kind_display())
+
+
+@register.simple_tag
+def event_status_change(event):
+    """(from_label, to_label, to_value) when the event moved the status, else None."""
+    before = (event.before or {}).get("status")
+    after = (event.after or {}).get("status")
+    if not after or before == after:
+        return None
+    return {
+        "from": _label(Status, before) if before else "",
+        "to": _label(Status, after),
+        "from_value": before or "",
+        "to_value": after,
+    }
+
+
+EVENT_ICONS = {
+    EventKind.CREATED: ("plus", "blue"),
+    EventKind.DISPATCHED: ("arrow-right", "azure"),
+    EventKind.UNDISPATCHED: ("inbox", "secondary"),
+    EventKind.CLAIMED: ("hand-grab", "indigo"),
+    EventKind.URGED: ("speakerphone", "orange"),
+    EventKind.COMMENTED: ("message", "secondary"),
+    EventKind.ATTACHED: ("paperclip", "secondary"),
+    EventKind.TRANSFERRED: ("arrows-exchange", "purple"),
+    EventKind.NEED_INFO: ("help-circle", "purple"),
+    EventKind.RESUMED: ("player-play", "blue"),
+    EventKind.RESOLVED: ("circle-check", "green"),
+    EventKind.CONFIRMED: ("check", "green"),
+    EventKind.REOPENED: ("rotate", "yellow"),
+    EventKind.CLOSED: ("lock", "secondary"),
+    EventKind.CANCELLED: ("ban", "red"),
+    EventKind.UPDATED: ("adjustments", "secondary"),
+}
+
+
+@register.simple_tag
+def event_icon(event):
+    name, colour = EVENT_ICONS.get(event.kind, ("info-circle", "secondary"))
+    return {"name": name, "colour": colour}
+
+
+@register.simple_tag
+def priority_label(value):
+    return _label(Priority, value)
