@@ -37,22 +37,6 @@ def assert_error(response, status_code: int, code: str | None = None, field: str
     return body
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every World makes several users; the production hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # The docs page links its (local) assets through {% static %}; without `collectstatic`
-    # the manifest storage used outside `make test` would have nothing to look them up in.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def api():
     return client_for

@@ -5,12 +5,6 @@ from andon.tickets.models import Status
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every factory user sets a password; the production hasher costs ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def advance(ticket, status, *, handler, requester):
     """Walk a freshly dispatched ticket (assigned to `handler`, pending) to `status` through the
     services, the way people would."""

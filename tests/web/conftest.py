@@ -5,20 +5,6 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Pages use {% static %}; the manifest storage needs collectstatic, which tests do not run.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ticket(handlers, entry, requester):
     """Dispatched round-robin to handlers[0], status pending."""
