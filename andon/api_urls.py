@@ -1,6 +1,6 @@
 """API routes: /api/v1/… (the REST API) and /api/schema/, /api/docs/ (OpenAPI)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from andon.accounts import api as accounts_api
@@ -46,6 +46,22 @@ urlpatterns = [
         tickets_api.TicketAttachmentView.as_view(),
         name="ticket-attachment",
     ),
+    # Each area's own routes (configuration, OLA, notifications, reports, knowledge, customers).
+    *[
+        path("v1/", include(f"andon.{area}.api_urls"))
+        for area in (
+            "queues",
+            "catalog",
+            "fields",
+            "accounts",
+            "audit",
+            "ola",
+            "notifications",
+            "reports",
+            "knowledge",
+            "customers",
+        )
+    ],
     # Anything else under /api/ answers in the API's JSON error shape, not an HTML page.
     re_path(r"^(?P<path>.*)$", api_not_found, name=API_NOT_FOUND_NAME),
 ]

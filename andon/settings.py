@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "andon.audit",
     "andon.ola",
     "andon.wecom",
+    "andon.reports",
+    "andon.knowledge",
+    "andon.customers",
+    "andon.portal",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +211,10 @@ if REDIS_URL:
         "name": os.environ.get("HUEY_NAME", "andon"),
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": int(os.environ.get("ANDON_WORKER_THREADS", "4")), "worker_type": "thread"},
+        "consumer": {
+            "workers": int(os.environ.get("ANDON_WORKER_THREADS", "4")),
+            "worker_type": "thread",
+        },
     }
 else:
     HUEY = {
@@ -215,7 +222,10 @@ else:
         "name": "andon",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": int(os.environ.get("ANDON_WORKER_THREADS", "2")), "worker_type": "thread"},
+        "consumer": {
+            "workers": int(os.environ.get("ANDON_WORKER_THREADS", "2")),
+            "worker_type": "thread",
+        },
     }
 
 # --- Tickets ------------------------------------------------------------------------------

@@ -45,4 +45,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include(tickets)),
     path("notifications/", include(notifications)),
+    path("config/", include("andon.config_urls")),
+    path("reports/", include(("andon.reports.urls", "reports"))),
+    path("knowledge/", include(("andon.knowledge.urls", "knowledge"))),
+    path("sidebar/", include(("andon.customers.urls", "customers"))),
+    path("portal/", include(("andon.portal.urls", "portal"))),
 ]

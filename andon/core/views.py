@@ -2,7 +2,12 @@
 other views share."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from andon.accounts.permissions import has_perm
 
 
 def is_htmx(request) -> bool:
@@ -17,3 +22,32 @@ def htmx_target(request) -> str:
 @login_required
 def home(request):
     return redirect("tickets:list")
+
+
+# The configuration sections: (url name, title, description, permission that opens it).
+CONFIG_SECTIONS = (
+    ("config:queues", _("队列"), _("处理人、接单规则、停用与启用"), "queues.manage"),
+    ("config:catalog", _("服务目录"), _("两级目录与派单队列"), "catalog.manage"),
+    ("config:fields", _("字段模板"), _("按服务目录提交的自定义字段"), "fields.manage"),
+    ("config:ola", _("OLA 与工作日历"), _("响应、解决时长与逐级告警"), "queues.manage"),
+    ("config:roles", _("角色与权限"), _("角色的权限位与成员"), "roles.manage"),
+    ("config:people", _("人员与组织"), _("部门、负责人、直属上级、导入导出"), "people.manage"),
+    ("config:notifications", _("通知渠道"), _("Webhook 与投递记录"), "integrations.manage"),
+    ("config:audit", _("审计日志"), _("谁在何时改了哪些配置"), "roles.manage"),
+)
+
+
+@login_required
+def config_index(request):
+    sections = []
+    for url_name, title, description, code in CONFIG_SECTIONS:
+        if not has_perm(request.user, code):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # a section whose pages have not landed yet
+        sections.append({"url": url, "title": title, "description": description})
+    if not sections:
+        raise PermissionDenied
+    return render(request, "config/index.html", {"sections": sections})

@@ -46,3 +46,6 @@ class QueueMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["queue", "user"], name="queue_membership_unique")
         ]
+
+    def __str__(self):
+        return f"{self.queue_id}:{self.user_id}"

@@ -148,6 +148,9 @@ class TicketEvent(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["ticket", "kind", "actor"], name="event_ticket_kind_actor")]
 
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise RuntimeError("TicketEvent is append-only")
@@ -163,6 +166,9 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}#{self.pk}"
 
 
 def attachment_path(instance, filename):
@@ -188,3 +194,6 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name

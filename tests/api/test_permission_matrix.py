@@ -7,6 +7,7 @@ The ticket under test is filed by `requester` (an agent) and dispatched to `hand
 its queue). `agent` is another agent with no relation to it; `nobody` is signed in without roles.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -217,6 +218,14 @@ MATRIX: list[Row] = [
 ]
 
 
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):  # an included module: walk into it
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), getattr(pattern, "name", None)
+
+
 def test_matrix_covers_every_api_route():
     """A new endpoint must get a row here: every URL pattern under /api/ is exercised."""
     from django.urls import get_resolver
@@ -225,12 +234,9 @@ def test_matrix_covers_every_api_route():
         p for p in get_resolver().url_patterns if str(p.pattern) == "api/"
     ).url_patterns
     routes = {
-        str(p.pattern)
-        .replace("<int:ticket_id>", "{ticket}")
-        .replace("<int:queue_id>", "{queue}")
-        .replace("<int:attachment_id>", "{attachment}")
-        for p in api_patterns
-        if getattr(p, "name", None) not in ("api-not-found", "redoc")
+        re.sub(r"<int:(\w+?)(?:_id)?>", r"{\1}", route)
+        for route, name in _routes(api_patterns)
+        if name not in ("api-not-found", "redoc")
     }
     covered = {row.path.removeprefix("/api/") for row in MATRIX}
     assert routes <= covered, routes - covered

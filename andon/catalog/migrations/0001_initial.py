@@ -5,30 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('queues', '0001_initial'),
+        ("queues", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogEntry',
+            name="CatalogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('name_key', models.CharField(editable=False, max_length=50)),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False, verbose_name='已停用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.catalogentry')),
-                ('queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='catalog_entries', to='queues.queue', verbose_name='派单队列')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("name_key", models.CharField(editable=False, max_length=50)),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False, verbose_name="已停用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.catalogentry",
+                    ),
+                ),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="catalog_entries",
+                        to="queues.queue",
+                        verbose_name="派单队列",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '服务目录',
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('name_key',), name='catalog_l1_name_unique'), models.UniqueConstraint(fields=('parent', 'name_key'), name='catalog_l2_name_unique')],
+                "verbose_name": "服务目录",
+                "ordering": ["order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("parent__isnull", True)),
+                        fields=("name_key",),
+                        name="catalog_l1_name_unique",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("parent", "name_key"), name="catalog_l2_name_unique"
+                    ),
+                ],
             },
         ),
     ]

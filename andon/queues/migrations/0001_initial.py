@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,41 +14,93 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Queue',
+            name="Queue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=25, unique=True, verbose_name='名称')),
-                ('description', models.TextField(blank=True, verbose_name='描述')),
-                ('dispatch_rule', models.CharField(choices=[('round_robin', '轮流分配'), ('least_loaded', '最少未完成优先'), ('manual', '手动认领')], default='round_robin', max_length=20, verbose_name='接单规则')),
-                ('is_enabled', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_assigned', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=25, unique=True, verbose_name="名称")),
+                ("description", models.TextField(blank=True, verbose_name="描述")),
+                (
+                    "dispatch_rule",
+                    models.CharField(
+                        choices=[
+                            ("round_robin", "轮流分配"),
+                            ("least_loaded", "最少未完成优先"),
+                            ("manual", "手动认领"),
+                        ],
+                        default="round_robin",
+                        max_length=20,
+                        verbose_name="接单规则",
+                    ),
+                ),
+                ("is_enabled", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "last_assigned",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '队列',
-                'ordering': ['id'],
+                "verbose_name": "队列",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='QueueMembership',
+            name="QueueMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='queues.queue')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queue_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="queues.queue",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queue_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='queue',
-            name='members',
-            field=models.ManyToManyField(blank=True, related_name='queues', through='queues.QueueMembership', to=settings.AUTH_USER_MODEL),
+            model_name="queue",
+            name="members",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="queues",
+                through="queues.QueueMembership",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='queuemembership',
-            constraint=models.UniqueConstraint(fields=('queue', 'user'), name='queue_membership_unique'),
+            model_name="queuemembership",
+            constraint=models.UniqueConstraint(
+                fields=("queue", "user"), name="queue_membership_unique"
+            ),
         ),
     ]

@@ -7,115 +7,301 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('queues', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("queues", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('description', models.TextField(blank=True, verbose_name='描述')),
-                ('priority', models.CharField(choices=[('L1', 'L1 紧急'), ('L2', 'L2 高'), ('L3', 'L3 中'), ('L4', 'L4 低')], default='L3', max_length=2, verbose_name='优先级')),
-                ('status', models.CharField(choices=[('pending', '待处理'), ('processing', '处理中'), ('need_info', '待补充'), ('to_confirm', '待确认'), ('done', '已完成'), ('closed', '已关闭'), ('cancelled', '已取消')], default='pending', max_length=20, verbose_name='状态')),
-                ('channel', models.CharField(choices=[('web', '工作台'), ('portal', '服务门户'), ('api', 'API'), ('employee', '员工服务'), ('external_group', '客户群'), ('single_chat', '客户单聊'), ('wechat_kf', '微信客服'), ('email', '邮件')], default='web', max_length=20)),
-                ('custom_fields', models.JSONField(blank=True, default=dict)),
-                ('resolution', models.TextField(blank=True, verbose_name='解决方案')),
-                ('urge_count', models.PositiveIntegerField(default=0)),
-                ('reopen_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('updated_at', models.DateTimeField()),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('catalog_entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='catalog.catalogentry')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='created_tickets', to=settings.AUTH_USER_MODEL)),
-                ('queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queues.queue')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requested_tickets', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("description", models.TextField(blank=True, verbose_name="描述")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("L1", "L1 紧急"),
+                            ("L2", "L2 高"),
+                            ("L3", "L3 中"),
+                            ("L4", "L4 低"),
+                        ],
+                        default="L3",
+                        max_length=2,
+                        verbose_name="优先级",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待处理"),
+                            ("processing", "处理中"),
+                            ("need_info", "待补充"),
+                            ("to_confirm", "待确认"),
+                            ("done", "已完成"),
+                            ("closed", "已关闭"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "工作台"),
+                            ("portal", "服务门户"),
+                            ("api", "API"),
+                            ("employee", "员工服务"),
+                            ("external_group", "客户群"),
+                            ("single_chat", "客户单聊"),
+                            ("wechat_kf", "微信客服"),
+                            ("email", "邮件"),
+                        ],
+                        default="web",
+                        max_length=20,
+                    ),
+                ),
+                ("custom_fields", models.JSONField(blank=True, default=dict)),
+                ("resolution", models.TextField(blank=True, verbose_name="解决方案")),
+                ("urge_count", models.PositiveIntegerField(default=0)),
+                ("reopen_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("updated_at", models.DateTimeField()),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "catalog_entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="catalog.catalogentry",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="created_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="queues.queue",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requested_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('is_internal', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("is_internal", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, unique=True)),
-                ('extension', models.CharField(max_length=12)),
-                ('file', models.FileField(max_length=255, upload_to=andon.tickets.models.attachment_path)),
-                ('original_name', models.CharField(max_length=255)),
-                ('size', models.PositiveBigIntegerField()),
-                ('content_type', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField()),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='tickets.comment')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32, unique=True)),
+                ("extension", models.CharField(max_length=12)),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255, upload_to=andon.tickets.models.attachment_path
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255)),
+                ("size", models.PositiveBigIntegerField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attachments",
+                        to="tickets.comment",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', '创建'), ('dispatched', '派单'), ('undispatched', '进入待认领池'), ('claimed', '认领'), ('urged', '催单'), ('commented', '评论'), ('attached', '上传附件'), ('transferred', '转单'), ('need_info', '要求补充'), ('resumed', '补充完成'), ('resolved', '解决'), ('confirmed', '确认完成'), ('reopened', '重新打开'), ('closed', '关闭'), ('cancelled', '取消'), ('updated', '修改')], max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "创建"),
+                            ("dispatched", "派单"),
+                            ("undispatched", "进入待认领池"),
+                            ("claimed", "认领"),
+                            ("urged", "催单"),
+                            ("commented", "评论"),
+                            ("attached", "上传附件"),
+                            ("transferred", "转单"),
+                            ("need_info", "要求补充"),
+                            ("resumed", "补充完成"),
+                            ("resolved", "解决"),
+                            ("confirmed", "确认完成"),
+                            ("reopened", "重新打开"),
+                            ("closed", "关闭"),
+                            ("cancelled", "取消"),
+                            ("updated", "修改"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', '-id'], name='ticket_status_id'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "-id"], name="ticket_status_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status', '-id'], name='ticket_assignee_status_id'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["assignee", "status", "-id"], name="ticket_assignee_status_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['queue', 'status', '-id'], name='ticket_queue_status_id'),
+            model_name="ticket",
+            index=models.Index(fields=["queue", "status", "-id"], name="ticket_queue_status_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['requester', '-id'], name='ticket_requester_id'),
+            model_name="ticket",
+            index=models.Index(fields=["requester", "-id"], name="ticket_requester_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['catalog_entry', '-id'], name='ticket_catalog_id'),
+            model_name="ticket",
+            index=models.Index(fields=["catalog_entry", "-id"], name="ticket_catalog_id"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'kind', 'actor'], name='event_ticket_kind_actor'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "kind", "actor"], name="event_ticket_kind_actor"),
         ),
     ]

@@ -1,0 +1,3 @@
+"""Configuration pages of this area, mounted under /config/ (namespace "config")."""
+
+urlpatterns = []
