@@ -34,6 +34,7 @@ from andon.queues.services import pick_assignee
 from andon.tickets import policies
 from andon.tickets.models import (
     OPEN_STATUSES,
+    UNFINISHED_STATUSES,
     Attachment,
     Channel,
     Comment,
@@ -491,6 +492,41 @@ def add_comment(
             at=now,
         )
     return comment
+
+
+@transaction.atomic
+def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
+    """Hand an unfinished ticket to another person as it is — same queue, same status, timers
+    running on — for handovers and deactivations (轻量交接). Managers only."""
+    ticket = _locked(ticket_id, actor)
+    _require(policies.is_manager(actor), _("只有工单管理员可以改派工单"))
+    _require_status(ticket, UNFINISHED_STATUSES, _("改派"))
+    note = _text(note, "note", required=False, max_length=BODY_MAX, label=_("说明"))
+    if to_user is None or not to_user.is_active:
+        raise ValidationFailed(
+            _("接手人不存在或已停用"), errors={"to_user": [_("接手人不存在或已停用")]}
+        )
+    if ticket.assignee_id == to_user.pk:
+        return ticket
+    now = timezone.now()
+    before = {"assignee": _user_ref(ticket.assignee), "status": ticket.status}
+    ticket.assignee = to_user
+    _touch(ticket, now, "assignee")
+    record_event(
+        ticket=ticket,
+        kind=EventKind.TRANSFERRED,
+        actor=actor,
+        before={**before, "queue": _queue_ref(ticket.queue)},
+        after={
+            "assignee": _user_ref(to_user),
+            "status": ticket.status,
+            "queue": _queue_ref(ticket.queue),
+            "handover": True,
+        },
+        note=note,
+        at=now,
+    )
+    return ticket
 
 
 @transaction.atomic

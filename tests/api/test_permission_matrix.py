@@ -8,7 +8,6 @@ its queue). `agent` is another agent with no relation to it; `nobody` is signed 
 """
 
 import re
-from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,36 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from andon.tickets import services
 from andon.tickets.models import Status
 from tests.api.conftest import client_for
-
-ROLES = ("anonymous", "nobody", "agent", "requester", "handler", "observer", "admin")
-
-
-def expect(default: int, **overrides: int) -> dict[str, int]:
-    unknown = set(overrides) - set(ROLES)
-    assert not unknown, unknown
-    return {role: overrides.get(role, default) for role in ROLES}
-
-
-def signed_in(default: int, **overrides) -> dict[str, int]:
-    """Anonymous callers get 401; everyone else `default` unless overridden."""
-    return expect(default, anonymous=401, **overrides)
-
-
-def ticket_access(**viewers) -> dict[str, int]:
-    """Ticket endpoints: 401 anonymous, 404 for those who cannot see the ticket."""
-    return expect(404, anonymous=401, **viewers)
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    method: str
-    path: str
-    expected: dict[str, int]
-    state: str = Status.PENDING
-    body: dict | None = field(default=None)
-    multipart: bool = False
-
+from tests.api.matrix import ROLES, Row, area_modules, expect, signed_in, ticket_access
 
 TICKET = "/api/v1/tickets/{ticket}/"
 
@@ -216,6 +186,9 @@ MATRIX: list[Row] = [
     Row("schema", "get", "/api/schema/", expect(200)),
     Row("docs", "get", "/api/docs/", expect(200)),
 ]
+AREAS = area_modules()
+for _area in AREAS:
+    MATRIX += _area.ROWS
 
 
 def _routes(patterns, prefix=""):
@@ -261,6 +234,9 @@ def test_permission_matrix(world, row: Row, role: str):
         "attachment": attachment.pk,
         "username": user.username if user else "ghost",
     }
+    for area in AREAS:
+        if hasattr(area, "refs"):
+            refs.update(area.refs(world))
     path = row.path.format(**refs)
     body = None
     if row.body is not None:

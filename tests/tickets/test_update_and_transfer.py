@@ -1,6 +1,6 @@
 import pytest
 
-from andon.core.errors import Conflict, ValidationFailed
+from andon.core.errors import Conflict, PermissionDenied, ValidationFailed
 from andon.notifications.models import Notification
 from andon.tickets import services
 from andon.tickets.models import EventKind, Status
@@ -219,3 +219,22 @@ def test_a_manual_queue_member_can_release_a_ticket_to_the_pool(
     assert pool_ticket.assignee is None
     assert pool_ticket.status == Status.PENDING
     services.claim_ticket(ticket_id=pool_ticket.pk, actor=pool_members[1])
+
+
+def test_reassign_hands_over_as_is_and_logs_it(ticket_in, handlers):
+    ticket = ticket_in(Status.NEED_INFO)
+    manager = factories.admin()
+    successor = factories.handler()
+    with pytest.raises(PermissionDenied):
+        services.reassign_ticket(ticket_id=ticket.pk, actor=handlers[0], to_user=successor)
+    services.reassign_ticket(
+        ticket_id=ticket.pk, actor=manager, to_user=successor, note="离职交接"
+    )
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (successor, Status.NEED_INFO)
+    event = ticket.events.filter(kind=EventKind.TRANSFERRED).get()
+    assert event.after["handover"] is True and event.note == "离职交接"
+    assert event.before["assignee"]["id"] == handlers[0].pk
+    services.close_ticket(ticket_id=ticket.pk, actor=manager)
+    with pytest.raises(Conflict):
+        services.reassign_ticket(ticket_id=ticket.pk, actor=manager, to_user=handlers[1])

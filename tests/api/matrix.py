@@ -1,0 +1,51 @@
+"""The building blocks of the permission matrix, shared by the base table in
+test_permission_matrix.py and by each area's rows in tests/api/matrix_rows/<area>.py.
+
+An area module defines `ROWS: list[Row]` and, when its paths need more references than the base
+world provides ({ticket}, {queue}, {entry}, ...), `refs(world) -> dict` that creates the objects
+and returns their ids for the path placeholders.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+
+from andon.tickets.models import Status
+
+ROLES = ("anonymous", "nobody", "agent", "requester", "handler", "observer", "admin")
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    unknown = set(overrides) - set(ROLES)
+    assert not unknown, unknown
+    return {role: overrides.get(role, default) for role in ROLES}
+
+
+def signed_in(default: int, **overrides) -> dict[str, int]:
+    """Anonymous callers get 401; everyone else `default` unless overridden."""
+    return expect(default, anonymous=401, **overrides)
+
+
+def ticket_access(**viewers) -> dict[str, int]:
+    """Ticket endpoints: 401 anonymous, 404 for those who cannot see the ticket."""
+    return expect(404, anonymous=401, **viewers)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    path: str
+    expected: dict[str, int]
+    state: str = Status.PENDING
+    body: dict | None = field(default=None)
+    multipart: bool = False
+
+
+def area_modules():
+    from tests.api import matrix_rows
+
+    return [
+        importlib.import_module(f"tests.api.matrix_rows.{info.name}")
+        for info in pkgutil.iter_modules(matrix_rows.__path__)
+    ]

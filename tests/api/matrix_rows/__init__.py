@@ -1,0 +1,1 @@
+"""Permission-matrix rows per area (see tests/api/matrix.py)."""
