@@ -1,5 +1,8 @@
+"""Worker entry points for the outbox. Like the OLA sweep, the periodic outbox sweep takes no
+Huey lock (a killed worker would keep it forever); each delivery locks its row instead."""
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from andon.notifications import outbox
 
@@ -10,6 +13,5 @@ def deliver_task(message_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("outbox-sweep")
 def sweep_outbox_task() -> None:
     outbox.sweep_outbox()

@@ -1,5 +1,12 @@
+"""Worker entry points for the OLA engine.
+
+The periodic sweep takes no Huey lock: a lock held by a worker that was killed would never be
+released and stop every later sweep. Running two sweeps at once is safe — each step locks its
+timer row (SKIP LOCKED on PostgreSQL) and checks its token.
+"""
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from andon.ola import engine
 
@@ -10,6 +17,5 @@ def ola_step_task(timer_id: int, token: str) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("ola-sweep")
 def ola_sweep_task() -> None:
     engine.sweep()
