@@ -1,0 +1,290 @@
+"""The requester portal (/portal/): sign in (desk account or e-mailed one-time link), file and
+follow one's own tickets, act on them through the desk's ticket services, read public articles;
+and, for admins, the printable QR code of the portal entry."""
+
+from __future__ import annotations
+
+from functools import wraps
+from importlib.util import find_spec
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from andon.catalog.models import CatalogEntry
+from andon.core.api import parse_id
+from andon.core.errors import ServiceError
+from andon.portal import selectors, services
+from andon.portal.forms import MagicLinkForm, PortalTicketForm
+from andon.tickets import policies
+from andon.tickets import services as ticket_services
+from andon.tickets.forms import catalog_tree
+from andon.tickets.models import OPEN_STATUSES, Status
+
+
+def portal_user_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("portal:index")
+        if not selectors.may_use_portal(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def knowledge_available() -> bool:
+    return find_spec("andon.knowledge.search") is not None
+
+
+@require_GET
+def index(request):
+    user = request.user
+    if not user.is_authenticated:
+        login_url = reverse("login") + "?" + urlencode({"next": reverse("portal:index")})
+        return render(
+            request,
+            "portal/signin.html",
+            {"form": MagicLinkForm(), "login_url": login_url},
+        )
+    if not selectors.may_use_portal(user):
+        raise PermissionDenied
+    tickets = list(selectors.my_tickets(user)[:50])
+    return render(
+        request,
+        "portal/index.html",
+        {
+            "tickets": tickets,
+            "is_contact": selectors.is_portal_contact(user),
+            "knowledge_available": knowledge_available(),
+        },
+    )
+
+
+@require_POST
+def request_link(request):
+    form = MagicLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_magic_link(
+                email=form.cleaned_data["email"], next_path=request.POST.get("next", "")
+            )
+        except ServiceError as exc:
+            form.add_error("email", exc.detail)
+        else:
+            return render(request, "portal/link_sent.html", {"email": form.cleaned_data["email"]})
+    login_url = reverse("login") + "?" + urlencode({"next": reverse("portal:index")})
+    return render(request, "portal/signin.html", {"form": form, "login_url": login_url}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def magic(request, token):
+    """GET only shows a button: mail scanners that fetch links must not use up the token."""
+    if request.method == "GET":
+        link = services.peek_magic_link(token)
+        return render(request, "portal/magic.html", {"link": link}, status=200 if link else 404)
+    try:
+        user, next_path = services.consume_magic_link(token=token)
+    except ServiceError as exc:
+        return render(request, "portal/magic.html", {"link": None, "error": exc.detail}, status=404)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(next_path or "portal:index")
+
+
+def _entry_from(value) -> CatalogEntry | None:
+    pk = parse_id(value)
+    if not pk:
+        return None
+    return (
+        CatalogEntry.objects.select_related("parent")
+        .filter(pk=pk, parent__isnull=False, is_retired=False)
+        .first()
+    )
+
+
+def _custom_fields(entry):
+    if entry is None or find_spec("andon.fields.selectors") is None:
+        return []
+    from andon.fields.selectors import fields_for_entry
+
+    return list(fields_for_entry(entry))
+
+
+@portal_user_required
+@require_http_methods(["GET", "POST"])
+def new_ticket(request):
+    entry = _entry_from(request.POST.get("catalog_entry") or request.GET.get("entry"))
+    fields = _custom_fields(entry)
+    form = PortalTicketForm(request.POST or None, request.FILES or None, custom=fields)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.file_portal_ticket(
+                    actor=request.user,
+                    title=data["title"],
+                    catalog_entry_id=data["catalog_entry"] or None,
+                    description=data["description"],
+                    priority=data["priority"] or None,
+                    custom_fields=form.custom_values(),
+                    attachments=data["attachments"],
+                )
+            except ServiceError as exc:
+                form.apply_errors(exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("工单 %s 已提交，我们会尽快处理") % ticket.number)
+                return redirect("portal:ticket", pk=ticket.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "portal/new_ticket.html",
+        {"form": form, "catalog": catalog_tree(), "entry": entry, "fields": form.custom_fields},
+        status=status,
+    )
+
+
+def _my_ticket(request, pk):
+    ticket = selectors.my_tickets(request.user).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404(_("工单不存在或无权查看"))
+    return ticket
+
+
+@portal_user_required
+@require_GET
+def ticket_detail(request, pk):
+    ticket = _my_ticket(request, pk)
+    comments = ticket.comments.filter(is_internal=False).select_related("author")
+    user = request.user
+    actions = {
+        "comment": ticket.status not in (Status.CLOSED, Status.CANCELLED),
+        "urge": ticket.status in OPEN_STATUSES and policies.can_urge(user, ticket),
+        "confirm": ticket.status == Status.TO_CONFIRM,
+        "reopen": ticket.status in (Status.TO_CONFIRM, Status.DONE),
+        "resume": ticket.status == Status.NEED_INFO,
+        "cancel": ticket.status in OPEN_STATUSES,
+    }
+    return render(
+        request,
+        "portal/ticket.html",
+        {"ticket": ticket, "comments": comments, "actions": actions},
+    )
+
+
+ACTIONS = {
+    "comment": lambda t, u, note: ticket_services.add_comment(ticket_id=t, actor=u, body=note),
+    "urge": lambda t, u, note: ticket_services.urge_ticket(ticket_id=t, actor=u, note=note),
+    "confirm": lambda t, u, note: ticket_services.confirm_ticket(ticket_id=t, actor=u, note=note),
+    "reopen": lambda t, u, note: ticket_services.reopen_ticket(ticket_id=t, actor=u, reason=note),
+    "resume": lambda t, u, note: ticket_services.resume_ticket(ticket_id=t, actor=u, note=note),
+    "cancel": lambda t, u, note: ticket_services.cancel_ticket(ticket_id=t, actor=u, reason=note),
+}
+DONE_MESSAGES = {
+    "comment": _("评论已发表"),
+    "urge": _("已催单"),
+    "confirm": _("已确认完成，感谢反馈"),
+    "reopen": _("工单已重新打开"),
+    "resume": _("已补充信息，工单恢复处理"),
+    "cancel": _("工单已取消"),
+}
+
+
+@portal_user_required
+@require_POST
+def ticket_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    ticket = _my_ticket(request, pk)
+    note = request.POST.get("note", "")
+    try:
+        ACTIONS[action](ticket.pk, request.user, note)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, str(DONE_MESSAGES[action]))
+    return redirect("portal:ticket", pk=ticket.pk)
+
+
+@portal_user_required
+@require_GET
+def articles(request):
+    q = request.GET.get("q", "").strip()[:200]
+    results, enabled = [], knowledge_available()
+    if enabled and q:
+        from andon.knowledge.search import search_articles
+
+        results = search_articles(request.user, q, public_only=True, limit=20)
+    return render(request, "portal/articles.html", {"q": q, "results": results, "enabled": enabled})
+
+
+# --- QR codes (admins) -----------------------------------------------------------------------
+
+
+def _qr_target(request) -> tuple[str, CatalogEntry | None]:
+    entry = _entry_from(request.GET.get("entry"))
+    url = settings.SITE_URL + reverse("portal:new" if entry else "portal:index")
+    if entry is not None:
+        url += "?" + urlencode({"entry": entry.pk})
+    return url, entry
+
+
+def _require_qr_admin(request):
+    if not request.user.is_authenticated:
+        return redirect(reverse("login") + "?" + urlencode({"next": request.get_full_path()}))
+    if not selectors.may_print_qr(request.user):
+        raise PermissionDenied
+    return None
+
+
+@require_GET
+def qr_page(request):
+    if (response := _require_qr_admin(request)) is not None:
+        return response
+    import segno
+
+    url, entry = _qr_target(request)
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    entries = CatalogEntry.objects.filter(parent__isnull=False, is_retired=False).select_related(
+        "parent"
+    )
+    return render(
+        request,
+        "portal/qr.html",
+        {"url": url, "entry": entry, "svg": svg, "entries": entries},
+    )
+
+
+@require_GET
+def qr_image(request, fmt):
+    if fmt not in ("svg", "png"):
+        raise Http404
+    if (response := _require_qr_admin(request)) is not None:
+        return response
+    import io
+
+    import segno
+
+    url, entry = _qr_target(request)
+    qr = segno.make(url, error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=10, border=2)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    name = f"portal-qr-{entry.pk}" if entry else "portal-qr"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
