@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from andon.accounts.models import Department
+from andon.accounts.models import Department, Role
+from andon.accounts.permissions import AREAS, PERMISSIONS
 
 User = get_user_model()
 
@@ -57,3 +58,73 @@ def department_tree() -> list[Department]:
             department.depth = 0
             ordered.append(department)
     return ordered
+
+
+def people_directory(
+    *, q: str = "", department_id=None, role_id=None, active: bool | None = None
+) -> QuerySet:
+    """Everyone (active or not) for the administrator's people list, with what a row shows
+    preloaded: main department, roles and direct leaders in three queries per page."""
+    qs = (
+        User.objects.select_related("main_department")
+        .prefetch_related(
+            Prefetch("roles", queryset=Role.objects.order_by("-builtin", "id")),
+            Prefetch("direct_leaders", queryset=User.objects.order_by("id")),
+        )
+        .order_by("-is_active", "id")
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(display_name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(mobile__icontains=q)
+        )
+    if department_id:
+        qs = qs.filter(main_department_id=department_id)
+    if role_id:
+        qs = qs.filter(roles__id=role_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.distinct() if role_id else qs
+
+
+def person_detail(user_id) -> User | None:
+    return (
+        User.objects.select_related("main_department")
+        .prefetch_related("roles", "direct_leaders")
+        .filter(pk=user_id)
+        .first()
+    )
+
+
+def unfinished_ticket_count(user) -> int:
+    """Tickets this person owns that are not finished: what a deactivation must hand over."""
+    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
+
+    return Ticket.objects.filter(assignee=user, status__in=UNFINISHED_STATUSES).count()
+
+
+def role_list() -> QuerySet:
+    """Roles, built-in first, each with `member_count`."""
+    return Role.objects.annotate(member_count=Count("users", distinct=True)).order_by(
+        "-builtin", "id"
+    )
+
+
+def role_members(role: Role) -> QuerySet:
+    return role.users.select_related("main_department").order_by("-is_active", "id")
+
+
+def permission_groups() -> list[dict]:
+    """Permission bits grouped by area, in the order areas are declared."""
+    groups = {
+        area: {"area": area, "label": str(label), "permissions": []}
+        for area, label in AREAS.items()
+    }
+    for permission in PERMISSIONS:
+        groups[permission.area]["permissions"].append(
+            {"code": permission.code, "label": str(permission.label)}
+        )
+    return [group for group in groups.values() if group["permissions"]]
