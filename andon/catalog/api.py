@@ -3,6 +3,7 @@ entries (`catalog.manage`)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,7 +11,8 @@ from rest_framework.views import APIView
 
 from andon.catalog import selectors, services
 from andon.catalog.models import CatalogEntry
-from andon.core.api import IdField, PermissionByMethod, error_responses
+from andon.core.api import IdField, PermissionByMethod, error_responses, parse_id
+from andon.core.errors import NotFound
 
 
 class CatalogParentSerializer(serializers.Serializer):
@@ -119,3 +121,91 @@ class CatalogListView(APIView):
         )
         entry = CatalogEntry.objects.select_related("parent", "queue").get(pk=entry.pk)
         return Response(CatalogEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CatalogEntryUpdateSerializer(serializers.Serializer):
+    """Shape only; the rules live in `catalog.services.update_catalog_entry`."""
+
+    name = serializers.CharField(required=False, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    queue = IdField(
+        required=False,
+        allow_null=True,
+        help_text="level 2 only: the dispatch queue for tickets filed from now on",
+    )
+    order = serializers.IntegerField(required=False, min_value=0, max_value=2_147_483_647)
+    is_retired = serializers.BooleanField(
+        required=False, help_text="retired entries stay on old tickets but cannot be chosen"
+    )
+
+
+def _entry_response(pk: int) -> dict:
+    entry = CatalogEntry.objects.select_related("parent", "queue").get(pk=pk)
+    return CatalogEntrySerializer(entry).data
+
+
+class CatalogDetailView(APIView):
+    """One catalog entry; PATCH renames, rebinds, repositions or retires it."""
+
+    permission_classes = [PermissionByMethod]
+    required_perms = {"PATCH": "catalog.manage"}
+
+    def _pk(self, entry_id) -> int:
+        pk = parse_id(entry_id)
+        if pk is None or not CatalogEntry.objects.filter(pk=pk).exists():
+            raise NotFound(_("服务目录不存在"))
+        return pk
+
+    @extend_schema(
+        operation_id="catalog_retrieve",
+        responses={200: CatalogEntrySerializer, **error_responses(401, 404)},
+    )
+    def get(self, request, entry_id):
+        return Response(_entry_response(self._pk(entry_id)))
+
+    @extend_schema(
+        operation_id="catalog_update",
+        request=CatalogEntryUpdateSerializer,
+        responses={200: CatalogEntrySerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request, entry_id):
+        pk = self._pk(entry_id)
+        serializer = CatalogEntryUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "queue" in data:
+            data["queue_id"] = data.pop("queue")
+        services.update_catalog_entry(actor=request.user, entry_id=pk, **data)
+        return Response(_entry_response(pk))
+
+
+class CatalogReorderSerializer(serializers.Serializer):
+    parent = IdField(allow_null=True, help_text="the level-1 id, or null for the level-1 entries")
+    order = serializers.ListField(
+        child=IdField(), allow_empty=False, help_text="every sibling's id, in the new order"
+    )
+
+
+class CatalogReorderView(APIView):
+    """Put siblings in a new order: the level-1 entries (`parent` null) or the level-2 entries
+    under one level-1 entry. `order` must list all of them exactly once."""
+
+    permission_classes = [PermissionByMethod]
+    required_perms = {"POST": "catalog.manage"}
+
+    @extend_schema(
+        operation_id="catalog_reorder",
+        request=CatalogReorderSerializer,
+        responses={200: CatalogEntrySerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def post(self, request):
+        serializer = CatalogReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entries = services.reorder_catalog(
+            actor=request.user, parent_id=data["parent"], order=data["order"]
+        )
+        ordered = CatalogEntry.objects.select_related("parent", "queue").in_bulk(
+            [e.pk for e in entries]
+        )
+        return Response(CatalogEntrySerializer([ordered[e.pk] for e in entries], many=True).data)

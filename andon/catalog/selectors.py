@@ -28,3 +28,47 @@ def catalog_entries(*, level: int | None = None, parent_id: int | None = None, r
 def has_usable_queue(entry: CatalogEntry) -> bool:
     """A level-2 entry can dispatch only to an existing, enabled queue."""
     return entry.parent_id is not None and entry.queue is not None and entry.queue.is_enabled
+
+
+def unusable_reason(entry: CatalogEntry) -> str:
+    """Why new tickets cannot be filed under this level-2 entry because of its queue ("" when
+    they can, as far as the queue is concerned)."""
+    from django.utils.translation import gettext as _
+
+    if entry.parent_id is None:
+        return ""
+    if entry.queue is None:
+        return _("未绑定派单队列")
+    if not entry.queue.is_enabled:
+        return _("派单队列「%s」已停用") % entry.queue.name
+    return ""
+
+
+def catalog_tree() -> list[CatalogEntry]:
+    """The whole catalog for the configuration page, retired entries included: level-1 entries
+    in order, each with `tree_children` (its level-2 entries in order) and every level-2 entry
+    with `usable` (has a usable queue) and `queue_problem` (why not). A level-1 entry's
+    `problem_count` is how many live children cannot take tickets. One query."""
+    roots: list[CatalogEntry] = []
+    by_id: dict[int, CatalogEntry] = {}
+    entries = catalog_entries()
+    for entry in entries:
+        if entry.parent_id is None:
+            entry.tree_children = []
+            entry.problem_count = 0
+            roots.append(entry)
+            by_id[entry.pk] = entry
+    for entry in entries:
+        if entry.parent_id is None:
+            continue
+        entry.usable = has_usable_queue(entry)
+        entry.queue_problem = unusable_reason(entry)
+        root = by_id.get(entry.parent_id)
+        if root is None:
+            continue
+        # The child shares the root object, so templates never reach back to the database.
+        entry.parent = root
+        root.tree_children.append(entry)
+        if not entry.usable and not entry.is_retired:
+            root.problem_count += 1
+    return roots

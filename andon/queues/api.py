@@ -103,9 +103,38 @@ class QueueListView(generics.ListAPIView):
         return Response(QueueSerializer(queue).data, status=status.HTTP_201_CREATED)
 
 
+class QueueUpdateSerializer(serializers.Serializer):
+    """Shape only; every field is optional and checked by `queues.services.update_queue`."""
+
+    name = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="at most 25 characters, unique"
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    dispatch_rule = serializers.ChoiceField(choices=DispatchRule.choices, required=False)
+    members = serializers.ListField(
+        child=IdField(),
+        required=False,
+        help_text="the complete new member list (user ids); people who stay keep their place "
+        "in the rotation, newcomers join at the end",
+    )
+
+
 class QueueDetailView(generics.RetrieveAPIView):
     serializer_class = QueueSerializer
     permission_classes = [PermissionByMethod]
+    required_perms = {"PATCH": "queues.manage"}
+
+    @extend_schema(
+        operation_id="queues_update",
+        request=QueueUpdateSerializer,
+        responses={200: QueueSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request, *args, **kwargs):
+        queue = self.get_object()
+        serializer = QueueUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_queue(actor=request.user, queue_id=queue.pk, **serializer.validated_data)
+        return Response(QueueSerializer(queues_with_members().get(pk=queue.pk)).data)
 
     @extend_schema(
         operation_id="queues_retrieve",
@@ -123,3 +152,122 @@ class QueueDetailView(generics.RetrieveAPIView):
         if queue is None:
             raise NotFound(_("队列不存在"))
         return queue
+
+
+# --- disable / enable -----------------------------------------------------------------------
+
+
+class ImpactEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    parent = serializers.CharField(source="parent.name", read_only=True)
+    path = serializers.CharField(source="__str__", read_only=True, help_text="「一级 / 二级」")
+
+
+class DisableImpactSerializer(serializers.Serializer):
+    queue = serializers.IntegerField(read_only=True)
+    affected_entries = ImpactEntrySerializer(many=True, read_only=True)
+
+
+class DisableSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="must be true when catalog entries dispatch to this queue",
+    )
+
+
+class DisableConflictSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="confirmation_required")
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    affected_entries = ImpactEntrySerializer(many=True)
+
+
+def _queue_or_404(queue_id) -> Queue:
+    pk = parse_id(queue_id)
+    queue = Queue.objects.filter(pk=pk).first() if pk else None
+    if queue is None:
+        raise NotFound(_("队列不存在"))
+    return queue
+
+
+class QueueDisableImpactView(generics.GenericAPIView):
+    """The live level-2 catalog entries that would have no usable queue if this queue were
+    disabled (ask the admin to confirm before disabling when the list is not empty)."""
+
+    permission_classes = [PermissionByMethod]
+    required_perms = {"GET": "queues.manage"}
+    serializer_class = DisableImpactSerializer
+
+    @extend_schema(
+        operation_id="queues_disable_impact",
+        responses={200: DisableImpactSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, queue_id):
+        queue = _queue_or_404(queue_id)
+        entries = selectors.queue_disable_impact(queue)
+        return Response(
+            {
+                "queue": queue.pk,
+                "affected_entries": ImpactEntrySerializer(entries, many=True).data,
+            }
+        )
+
+
+class QueueDisableView(generics.GenericAPIView):
+    """Disable the queue. When catalog entries dispatch to it, the first call answers 409 with
+    those entries; repeat with {"confirm": true} to go ahead."""
+
+    permission_classes = [PermissionByMethod]
+    required_perms = {"POST": "queues.manage"}
+    serializer_class = DisableSerializer
+
+    @extend_schema(
+        operation_id="queues_disable",
+        request=DisableSerializer,
+        responses={
+            200: QueueSerializer,
+            409: DisableConflictSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request, queue_id):
+        queue = _queue_or_404(queue_id)
+        serializer = DisableSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.disable_queue(
+                actor=request.user,
+                queue_id=queue.pk,
+                confirm=serializer.validated_data["confirm"],
+            )
+        except services.DisableNeedsConfirmation as exc:
+            return Response(
+                {
+                    "code": exc.code,
+                    "detail": exc.detail,
+                    "errors": exc.errors,
+                    "affected_entries": ImpactEntrySerializer(exc.entries, many=True).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(QueueSerializer(queues_with_members().get(pk=queue.pk)).data)
+
+
+class QueueEnableView(generics.GenericAPIView):
+    """Enable the queue again; catalog entries bound to it take new tickets again."""
+
+    permission_classes = [PermissionByMethod]
+    required_perms = {"POST": "queues.manage"}
+    serializer_class = QueueSerializer
+
+    @extend_schema(
+        operation_id="queues_enable",
+        request=None,
+        responses={200: QueueSerializer, **error_responses(401, 403, 404)},
+    )
+    def post(self, request, queue_id):
+        queue = _queue_or_404(queue_id)
+        services.enable_queue(actor=request.user, queue_id=queue.pk)
+        return Response(QueueSerializer(queues_with_members().get(pk=queue.pk)).data)

@@ -1,3 +1,17 @@
 """API routes of this area, mounted under /api/v1/ (namespace "api")."""
 
-urlpatterns = []
+from django.urls import path
+
+from andon.queues import api
+
+queue = "queues/<int:queue_id>/"
+
+urlpatterns = [
+    path(queue + "disable/", api.QueueDisableView.as_view(), name="queue-disable"),
+    path(queue + "enable/", api.QueueEnableView.as_view(), name="queue-enable"),
+    path(
+        queue + "disable-impact/",
+        api.QueueDisableImpactView.as_view(),
+        name="queue-disable-impact",
+    ),
+]

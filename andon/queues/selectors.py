@@ -1,4 +1,5 @@
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from andon.queues.models import Queue, QueueMembership
 
@@ -45,3 +46,95 @@ def dispatch_candidates(queue: Queue):
         )
         .order_by("queue_memberships__id")
     )
+
+
+def queue_disable_impact(queue: Queue) -> list:
+    """The live level-2 catalog entries that dispatch to `queue` and would be left without a
+    usable queue if it were disabled (retired entries, or entries under a retired level-1, cannot
+    take tickets anyway and are left out). Tree order, parents loaded."""
+    from andon.catalog.models import CatalogEntry
+
+    return list(
+        CatalogEntry.objects.filter(
+            queue=queue, parent__isnull=False, is_retired=False, parent__is_retired=False
+        )
+        .select_related("parent", "queue")
+        .order_by("parent__order", "parent_id", "order", "id")
+    )
+
+
+def queue_overview():
+    """Every queue for the configuration list, with member count, unfinished tickets and the
+    number of live catalog entries dispatching to it. One query (counts are subqueries, so a
+    busy queue does not multiply rows)."""
+    from andon.catalog.models import CatalogEntry
+    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
+
+    def count_of(qs):
+        counted = qs.order_by().values("queue_id").annotate(n=Count("id")).values("n")
+        return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+    return Queue.objects.annotate(
+        member_count=count_of(QueueMembership.objects.filter(queue=OuterRef("pk"))),
+        open_count=count_of(
+            Ticket.objects.filter(queue=OuterRef("pk"), status__in=UNFINISHED_STATUSES)
+        ),
+        entry_count=count_of(
+            CatalogEntry.objects.filter(
+                queue=OuterRef("pk"),
+                parent__isnull=False,
+                is_retired=False,
+                parent__is_retired=False,
+            )
+        ),
+    ).order_by("name", "id")
+
+
+def queue_members_with_load(queue: Queue) -> list:
+    """The queue's memberships in round-robin order, each user carrying `open_count` (unfinished
+    tickets assigned to them in any queue) and `queue_open_count` (those in this queue). One
+    query for the members and one for the counts, however many members there are."""
+    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
+
+    memberships = list(
+        QueueMembership.objects.filter(queue=queue).select_related("user").order_by("id")
+    )
+    user_ids = [m.user_id for m in memberships]
+    totals: dict[int, int] = {}
+    in_queue: dict[int, int] = {}
+    if user_ids:
+        rows = (
+            Ticket.objects.filter(assignee_id__in=user_ids, status__in=UNFINISHED_STATUSES)
+            .values("assignee_id")
+            .annotate(
+                total=Count("id"),
+                here=Count("id", filter=Q(queue=queue)),
+            )
+        )
+        for row in rows:
+            totals[row["assignee_id"]] = row["total"]
+            in_queue[row["assignee_id"]] = row["here"]
+    for membership in memberships:
+        membership.user.open_count = totals.get(membership.user_id, 0)
+        membership.user.queue_open_count = in_queue.get(membership.user_id, 0)
+    return memberships
+
+
+def people_search(query: str, *, exclude=(), limit: int = 20):
+    """Active people whose username, name or e-mail contains `query` (for the member picker)."""
+    from django.contrib.auth import get_user_model
+
+    query = (query or "").strip()[:100]
+    people = get_user_model().objects.filter(is_active=True).select_related("main_department")
+    if query:
+        people = people.filter(
+            Q(username__icontains=query)
+            | Q(display_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    exclude = [pk for pk in exclude if isinstance(pk, int)]
+    if exclude:
+        people = people.exclude(pk__in=exclude)
+    return list(people.order_by("username")[:limit])

@@ -7,9 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
-from andon.core.errors import PermissionDenied, ValidationFailed
+from andon.audit.services import diff, record_audit
+from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.queues.models import DispatchRule, Queue, QueueMembership
-from andon.queues.selectors import dispatch_candidates, member_ids
+from andon.queues.selectors import dispatch_candidates, member_ids, queue_disable_impact
 
 
 def pick_assignee(*, queue: Queue, exclude: Iterable[int] = ()):
@@ -132,4 +133,215 @@ def create_queue(
         message = _("队列「%s」已存在") % name
         raise ValidationFailed(message, errors={"name": [message]}) from None
     QueueMembership.objects.bulk_create([QueueMembership(queue=queue, user_id=pk) for pk in wanted])
+    record_audit(actor=actor, action="create", obj=queue, changes=diff({}, _snapshot(queue)))
+    return queue
+
+
+# --- editing, disabling, enabling ----------------------------------------------------------------
+
+UNSET = object()
+
+
+class DisableNeedsConfirmation(Conflict):
+    """Disabling would leave catalog entries without a usable queue; the caller must confirm.
+    `entries` holds those entries so the API and the page can list them."""
+
+    code = "confirmation_required"
+
+    def __init__(self, detail: str, *, entries: list, errors: dict | None = None):
+        super().__init__(detail, errors=errors)
+        self.entries = entries
+
+
+def _require_manager(actor) -> None:
+    if not has_perm(actor, "queues.manage"):
+        raise PermissionDenied(_("没有管理队列的权限"))
+
+
+def _locked_queue(queue_id) -> Queue:
+    """The queue row, locked for this transaction (dispatch locks the same row, so a member
+    change never interleaves with a round-robin pick)."""
+    pk = queue_id if isinstance(queue_id, int) and not isinstance(queue_id, bool) else None
+    queue = Queue.objects.select_for_update(no_key=True).filter(pk=pk).first() if pk else None
+    if queue is None:
+        raise NotFound(_("队列不存在"))
+    return queue
+
+
+def _snapshot(queue: Queue) -> dict:
+    members = list(
+        QueueMembership.objects.filter(queue=queue)
+        .order_by("id")
+        .values_list("user__username", flat=True)
+    )
+    return {
+        "name": queue.name,
+        "description": queue.description,
+        "dispatch_rule": queue.dispatch_rule,
+        "is_enabled": queue.is_enabled,
+        "members": members,
+    }
+
+
+def _clean_name(name, *, errors: dict, exclude_pk: int | None = None):
+    name = name.strip() if isinstance(name, str) else name
+    if not isinstance(name, str):
+        errors["name"] = [_("队列名称应为文本")]
+    elif not name:
+        errors["name"] = [_("请填写队列名称")]
+    elif len(name) > QUEUE_NAME_MAX:
+        errors["name"] = [
+            _("队列名称最多 %(max)s 个字符，当前 %(length)s 个")
+            % {"max": QUEUE_NAME_MAX, "length": len(name)}
+        ]
+    elif Queue.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        errors["name"] = [_("队列「%s」已存在") % name]
+    return name
+
+
+def _clean_description(description, *, errors: dict):
+    description = "" if description is None else description
+    if not isinstance(description, str):
+        errors["description"] = [_("描述应为文本")]
+        return description
+    description = description.strip()
+    if len(description) > QUEUE_DESCRIPTION_MAX:
+        errors["description"] = [_("描述最多 %s 个字符") % QUEUE_DESCRIPTION_MAX]
+    return description
+
+
+def _clean_members(members, *, errors: dict, keep: Iterable[int] = ()) -> list[int]:
+    """Distinct user ids in the given order. People already in the queue (`keep`) may stay even
+    if they were deactivated since; anyone newly added must be an active account."""
+    if members is None:
+        members = []
+    if isinstance(members, str | bytes | dict) or not isinstance(members, Iterable):
+        errors["members"] = [_("成员应为用户 id 列表")]
+        return []
+    wanted: list[int] = []
+    for value in members:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors["members"] = [_("成员应为用户 id 列表")]
+            return []
+        if value not in wanted:
+            wanted.append(value)
+    keep = set(keep)
+    new = [pk for pk in wanted if pk not in keep]
+    found = set(
+        get_user_model().objects.filter(pk__in=new, is_active=True).values_list("pk", flat=True)
+    )
+    missing = [str(pk) for pk in new if pk not in found]
+    if missing:
+        errors["members"] = [_("用户不存在或已停用：%s") % ", ".join(missing)]
+    return wanted
+
+
+def _set_members(queue: Queue, wanted: list[int]) -> None:
+    """Make the membership exactly `wanted`. People who stay keep their place (and their join
+    date) in the round-robin order; newcomers join at the end in the given order. If the member
+    who got the last ticket leaves, `pick_assignee` restarts from the top."""
+    current = set(QueueMembership.objects.filter(queue=queue).values_list("user_id", flat=True))
+    removed = current - set(wanted)
+    if removed:
+        QueueMembership.objects.filter(queue=queue, user_id__in=removed).delete()
+    QueueMembership.objects.bulk_create(
+        [QueueMembership(queue=queue, user_id=pk) for pk in wanted if pk not in current]
+    )
+
+
+@transaction.atomic
+def update_queue(
+    *,
+    actor,
+    queue_id: int,
+    name=UNSET,
+    description=UNSET,
+    dispatch_rule=UNSET,
+    members=UNSET,
+) -> Queue:
+    """Change a queue's basic info, dispatch rule or members (only the arguments given).
+    `members` is the complete new list of user ids. Audited with a before/after of every
+    changed field."""
+    _require_manager(actor)
+    queue = _locked_queue(queue_id)
+    before = _snapshot(queue)
+    errors: dict[str, list[str]] = {}
+    values = {}
+    if name is not UNSET:
+        values["name"] = _clean_name(name, errors=errors, exclude_pk=queue.pk)
+    if description is not UNSET:
+        values["description"] = _clean_description(description, errors=errors)
+    if dispatch_rule is not UNSET:
+        if dispatch_rule not in DispatchRule.values:
+            errors["dispatch_rule"] = [_("接单规则应为 %s 之一") % "、".join(DispatchRule.values)]
+        values["dispatch_rule"] = dispatch_rule
+    wanted = None
+    if members is not UNSET:
+        current = QueueMembership.objects.filter(queue=queue).values_list("user_id", flat=True)
+        wanted = _clean_members(members, errors=errors, keep=current)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+
+    changed = [field for field, value in values.items() if getattr(queue, field) != value]
+    for field in changed:
+        setattr(queue, field, values[field])
+    if changed:
+        try:
+            with transaction.atomic():
+                queue.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:
+            message = _("队列「%s」已存在") % values.get("name", queue.name)
+            raise ValidationFailed(message, errors={"name": [message]}) from None
+    if wanted is not None:
+        _set_members(queue, wanted)
+    changes = diff(before, _snapshot(queue))
+    if changes:
+        record_audit(actor=actor, action="update", obj=queue, changes=changes)
+    return queue
+
+
+def _entry_names(entries) -> list[str]:
+    return [str(entry) for entry in entries]
+
+
+@transaction.atomic
+def disable_queue(*, actor, queue_id: int, confirm: bool = False) -> Queue:
+    """Disable a queue: new tickets are no longer dispatched to it and catalog entries bound to
+    it refuse new tickets until rebound or until it is enabled again. If live catalog entries
+    dispatch to it, the caller must pass `confirm=True` after showing them (otherwise
+    DisableNeedsConfirmation, a 409, lists them). Disabling a disabled queue changes nothing."""
+    _require_manager(actor)
+    queue = _locked_queue(queue_id)
+    if not queue.is_enabled:
+        return queue
+    affected = queue_disable_impact(queue)
+    if affected and confirm is not True:
+        message = _(
+            "停用后以下 %(count)s 个服务目录将没有可用队列、无法提交新工单：%(names)s。"
+            "请确认后再停用"
+        ) % {"count": len(affected), "names": "、".join(_entry_names(affected))}
+        raise DisableNeedsConfirmation(
+            message,
+            entries=affected,
+            errors={"confirm": [_("请确认停用")], "catalog_entries": _entry_names(affected)},
+        )
+    queue.is_enabled = False
+    queue.save(update_fields=["is_enabled", "updated_at"])
+    changes = {"is_enabled": [True, False]}
+    if affected:
+        changes["catalog_entries_without_queue"] = [[], _entry_names(affected)]
+    record_audit(actor=actor, action="disable", obj=queue, changes=changes)
+    return queue
+
+
+@transaction.atomic
+def enable_queue(*, actor, queue_id: int) -> Queue:
+    """Re-enable a queue; the catalog entries bound to it can take tickets again."""
+    _require_manager(actor)
+    queue = _locked_queue(queue_id)
+    if queue.is_enabled:
+        return queue
+    queue.is_enabled = True
+    queue.save(update_fields=["is_enabled", "updated_at"])
+    record_audit(actor=actor, action="enable", obj=queue, changes={"is_enabled": [False, True]})
     return queue

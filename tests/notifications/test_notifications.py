@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from andon.notifications.models import Notification
 from andon.notifications.services import mark_read, notify_for_event
+from andon.queues.models import Queue
 from andon.tickets import services
 from andon.tickets.models import EventKind, Status
 from tests import factories
@@ -53,9 +54,18 @@ def test_a_pool_ticket_notifies_the_active_queue_members(queue, team, entry, req
     assert recipients(_last_event(ticket)) == {team[0].pk, team[1].pk}
 
 
-def test_a_ticket_of_a_disabled_queue_tells_its_members_it_is_stuck(queue, team, entry, requester):
-    queue.is_enabled = False
-    queue.save()
+def test_a_ticket_of_a_disabled_queue_tells_its_members_it_is_stuck(
+    queue, team, entry, requester, monkeypatch
+):
+    # Filing under a disabled queue is refused up front; a ticket still lands on one when the
+    # queue is disabled while the ticket is being filed (between the check and the dispatch).
+    real_pick = services.pick_assignee
+
+    def disabled_meanwhile(*, queue, exclude=()):
+        Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
+        return real_pick(queue=queue, exclude=exclude)
+
+    monkeypatch.setattr(services, "pick_assignee", disabled_meanwhile)
     ticket = factories.make_ticket(actor=requester, entry=entry)
     assert recipients(_last_event(ticket)) == {p.pk for p in team}
 

@@ -11,6 +11,7 @@ from tests import factories
 
 
 def test_create_files_dispatches_and_logs(handlers, entry, requester, queue):
+    factories.custom_field(entry, "device")
     ticket = services.create_ticket(
         actor=requester,
         title="  VPN 连不上  ",
@@ -175,16 +176,23 @@ def test_catalog_entry_id_may_be_a_numeric_string(handlers, entry, requester):
     assert ticket.catalog_entry_id == entry.pk
 
 
-def test_entry_without_queue_leaves_the_ticket_unqueued_and_explains(requester):
+def test_entry_without_queue_refuses_filing_and_explains(requester):
     entry = factories.catalog_leaf(None)
-    ticket = factories.make_ticket(actor=requester, entry=entry)
-    assert ticket.queue is None
-    assert ticket.assignee is None
-    assert ticket.status == Status.PENDING
-    event = ticket.events.last()
-    assert event.kind == EventKind.UNDISPATCHED
-    assert event.after["reason"] == "no_queue"
-    assert "未绑定" in event.note
+    with pytest.raises(ValidationFailed) as caught:
+        factories.make_ticket(actor=requester, entry=entry)
+    assert "未绑定派单队列" in caught.value.errors["catalog_entry"][0]
+    assert not Ticket.objects.exists()
+
+
+def test_entry_whose_queue_is_disabled_refuses_filing_and_explains(requester, entry, queue):
+    queue.is_enabled = False
+    queue.save()
+    with pytest.raises(ValidationFailed) as caught:
+        factories.make_ticket(actor=requester, entry=entry)
+    assert caught.value.errors["catalog_entry"] == [
+        f"服务目录「{entry.name}」的派单队列「{queue.name}」已停用，暂时不能提交工单，请联系管理员"
+    ]
+    assert not Ticket.objects.exists()
 
 
 def test_a_failure_after_the_ticket_is_written_rolls_everything_back(
