@@ -23,6 +23,7 @@ from andon.core.api import parse_id
 from andon.core.errors import ServiceError
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
+from andon.portal.middleware import PORTAL_SESSION_KEY
 from andon.tickets import policies
 from andon.tickets import services as ticket_services
 from andon.tickets.forms import catalog_tree
@@ -96,6 +97,7 @@ def magic(request, token):
     except ServiceError as exc:
         return render(request, "portal/magic.html", {"link": None, "error": exc.detail}, status=404)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[PORTAL_SESSION_KEY] = True
     return redirect(next_path or "portal:index")
 
 

@@ -125,7 +125,12 @@ def test_contact_sees_only_own_tickets_and_not_the_desk_create(client, contact, 
     sign_in_by_mail(client, mail_server)
     assert client.get(reverse("portal:ticket", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("portal:action", args=[theirs.pk, "urge"])).status_code == 404
-    assert client.get(reverse("tickets:create")).status_code == 403
+    # The desk is fenced off: pages send the contact back to the portal, the API refuses.
+    response = client.get(reverse("tickets:create"))
+    assert (response.status_code, response["Location"]) == (302, reverse("portal:index"))
+    assert client.get(reverse("tickets:list")).status_code == 302
+    api = client.get("/api/v1/tickets/")
+    assert api.status_code == 403 and api.json()["code"] == "permission_denied"
     user = PortalAccount.objects.get().user
     # the role-less contact may file only through the portal channel
     with pytest.raises(ServiceError):
