@@ -108,3 +108,13 @@ def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG\r\n\x1a\n000
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, **kwargs)
+
+
+def custom_field(entry, key: str, *, name: str | None = None, type: str = "text", **kwargs):
+    """A field template (字段模板) scoped to `entry`, so tickets filed under it may carry `key`."""
+    from andon.fields.models import FieldDefinition
+
+    kwargs.setdefault("required", False)
+    field = FieldDefinition.objects.create(name=name or key, key=key, type=type, **kwargs)
+    field.scope.add(entry)
+    return field

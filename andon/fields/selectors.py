@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from andon.catalog.models import CatalogEntry
@@ -13,5 +15,31 @@ def fields_for_entry(entry: CatalogEntry) -> QuerySet[FieldDefinition]:
     return FieldDefinition.objects.filter(scope, is_active=True).distinct().order_by("order", "id")
 
 
-def field_list() -> QuerySet[FieldDefinition]:
-    return FieldDefinition.objects.prefetch_related("scope").order_by("order", "id")
+def _touching(entry_ids: Iterable[int]) -> Q:
+    """Fields relevant to any of these entries: scoped to the entry itself, to its level-1
+    parent (which covers it) or, for a level-1 entry, to one of its level-2 entries."""
+    ids = list(entry_ids)
+    related = CatalogEntry.objects.filter(Q(pk__in=ids) | Q(children__in=ids) | Q(parent__in=ids))
+    return Q(scope__in=related.values("pk"))
+
+
+def field_list(
+    *,
+    scope_ids: Iterable[int] | None = None,
+    active: bool | None = None,
+    type: str | None = None,
+) -> QuerySet[FieldDefinition]:
+    fields = FieldDefinition.objects.all()
+    if scope_ids:
+        matching = FieldDefinition.objects.filter(_touching(scope_ids)).values("pk")
+        fields = fields.filter(pk__in=matching)
+    if active is not None:
+        fields = fields.filter(is_active=active)
+    if type:
+        fields = fields.filter(type=type)
+    return fields.prefetch_related("scope").order_by("order", "id")
+
+
+def field_labels(keys: Iterable[str]) -> dict[str, FieldDefinition]:
+    """Definitions (active or retired) by key, for showing stored values with their names."""
+    return {f.key: f for f in FieldDefinition.objects.filter(key__in=list(keys))}

@@ -15,7 +15,7 @@ from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import PermissionDenied, ValidationFailed
 from andon.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
-from andon.fields.validation import FieldError, clean_value
+from andon.fields.validation import FieldError, clean_value, plain_number
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 
@@ -58,8 +58,8 @@ def _snapshot(field: FieldDefinition) -> dict:
         "options": list(field.options),
         "help_text": field.help_text,
         "default": field.default,
-        "min_value": None if field.min_value is None else str(field.min_value.normalize()),
-        "max_value": None if field.max_value is None else str(field.max_value.normalize()),
+        "min_value": None if field.min_value is None else plain_number(field.min_value),
+        "max_value": None if field.max_value is None else plain_number(field.max_value),
         "order": field.order,
         "is_active": field.is_active,
         "scope": sorted(field.scope.values_list("pk", flat=True)) if field.pk else [],
@@ -123,6 +123,9 @@ def _clean(data: dict, instance: FieldDefinition | None) -> tuple[dict, list[Cat
         cleaned["min_value"] = cleaned["max_value"] = None
 
     key = data.get("key") if instance is None else instance.key
+    if instance is not None and data.get("key") not in (None, "", instance.key):
+        # Tickets store values under the key; renaming it would orphan them.
+        errors["key"] = [_("字段标识创建后不能修改")]
     if instance is None and key not in (None, ""):
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             errors["key"] = [_("字段标识须以小写字母开头，只含小写字母、数字和下划线")]
@@ -219,28 +222,37 @@ def set_field_active(*, actor, field_id, active: bool) -> FieldDefinition:
 
 @transaction.atomic
 def reorder_fields(*, actor, field_ids: list) -> None:
-    """Set the filing-form order to the given sequence of field ids (all fields, once each)."""
+    """Put the given fields in this sequence. They take over the places they held among all
+    fields, so a reorder within one scope leaves every other field where it was."""
     _require_manage(actor)
+    if not isinstance(field_ids, list | tuple) or not field_ids:
+        raise ValidationFailed(_("字段顺序格式不正确"), errors={"order": [_("应为字段 id 列表")]})
     try:
-        ids = [int(i) for i in field_ids]
+        ids = [int(i) for i in field_ids if not isinstance(i, bool)]
     except (TypeError, ValueError):
-        raise ValidationFailed(
-            _("字段顺序格式不正确"), errors={"order": [_("应为字段 id 列表")]}
-        ) from None
-    fields = {f.pk: f for f in FieldDefinition.objects.select_for_update().filter(pk__in=ids)}
-    if len(fields) != len(ids) or len(set(ids)) != len(ids):
+        ids = []
+    if len(ids) != len(field_ids):
+        raise ValidationFailed(_("字段顺序格式不正确"), errors={"order": [_("应为字段 id 列表")]})
+    every = list(FieldDefinition.objects.select_for_update().order_by("order", "id"))
+    by_pk = {f.pk: f for f in every}
+    if len(set(ids)) != len(ids) or any(pk not in by_pk for pk in ids):
         raise ValidationFailed(
             _("字段顺序包含不存在或重复的字段"), errors={"order": [_("字段不存在或重复")]}
         )
-    before = {str(pk): f.order for pk, f in fields.items()}
-    for position, pk in enumerate(ids, start=1):
-        fields[pk].order = position
-    FieldDefinition.objects.bulk_update(fields.values(), ["order"])
-    after = {str(pk): f.order for pk, f in fields.items()}
-    record_audit(
-        actor=actor,
-        action="reorder",
-        object_type="fields.fielddefinition",
-        object_repr=_("字段顺序"),
-        changes=diff(before, after),
-    )
+    before = {str(f.pk): f.order for f in every}
+    moving = set(ids)
+    queue = iter(ids)
+    sequence = [by_pk[next(queue)] if f.pk in moving else f for f in every]
+    for position, field in enumerate(sequence, start=1):
+        field.order = position
+    FieldDefinition.objects.bulk_update(sequence, ["order"])
+    after = {str(f.pk): f.order for f in sequence}
+    changes = diff(before, after)
+    if changes:
+        record_audit(
+            actor=actor,
+            action="reorder",
+            object_type="fields.fielddefinition",
+            object_repr=_("字段顺序"),
+            changes=changes,
+        )

@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +32,11 @@ def _is_empty(value) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def plain_number(value: Decimal) -> str:
+    """100.000000 -> "100" (never "1E+2")."""
+    return format(value.normalize(), "f")
+
+
 def _number(field: FieldDefinition, value):
     if isinstance(value, bool):
         raise FieldError(_("请输入数字"))
@@ -41,9 +47,9 @@ def _number(field: FieldDefinition, value):
     if not number.is_finite():
         raise FieldError(_("请输入数字"))
     if field.min_value is not None and number < field.min_value:
-        raise FieldError(_("不能小于 %s") % field.min_value.normalize())
+        raise FieldError(_("不能小于 %s") % plain_number(field.min_value))
     if field.max_value is not None and number > field.max_value:
-        raise FieldError(_("不能大于 %s") % field.max_value.normalize())
+        raise FieldError(_("不能大于 %s") % plain_number(field.max_value))
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -165,6 +171,11 @@ def clean_custom_fields(
     errors: dict[str, list[str]] = {}
     for key in sorted(set(values) - known):
         errors[f"custom_fields.{key}"] = [_("该服务目录没有此字段")]
+    attachment_fields = {f.key for f in definitions if f.type == FieldType.ATTACHMENT}
+    for key in sorted(set(attachment_keys) - attachment_fields):
+        errors[f"custom_fields.{key}"] = [
+            _("该字段不接受文件") if key in known else _("该服务目录没有此字段")
+        ]
     cleaned: dict = {}
     for field in definitions:
         if field.type == FieldType.ATTACHMENT:
@@ -187,3 +198,59 @@ def clean_custom_fields(
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
     return cleaned
+
+
+def _is_upload(value) -> bool:
+    return isinstance(value, UploadedFile)
+
+
+def separate_uploads(values) -> tuple[object, dict[str, list[UploadedFile]]]:
+    """Split uploaded files (a file or a list of files under a field key) from plain values."""
+    if not isinstance(values, dict):
+        return values, {}
+    plain, files = {}, {}
+    for key, value in values.items():
+        if _is_upload(value):
+            files[key] = [value]
+        elif isinstance(value, list | tuple) and value and all(_is_upload(v) for v in value):
+            files[key] = list(value)
+        else:
+            plain[key] = value
+    return plain, files
+
+
+def clean_custom_field_changes(*, entry: CatalogEntry, changes) -> tuple[dict, set[str]]:
+    """Validate an edit of some custom field values of a ticket filed under `entry`.
+
+    Only the keys given are checked, against the entry's current definitions, so an edited or
+    retired template never invalidates (or rewrites) the values a ticket already holds.
+    Returns (values to set, keys to clear).
+    """
+    if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
+        raise ValidationFailed(
+            _("自定义字段格式不正确"), errors={"custom_fields": [_("应为以字段标识为键的对象")]}
+        )
+    definitions = {field.key: field for field in fields_for_entry(entry)}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    cleared: set[str] = set()
+    for key, value in changes.items():
+        field = definitions.get(key)
+        name = f"custom_fields.{key}"
+        if field is None:
+            errors[name] = [_("该服务目录没有此字段")]
+        elif field.type == FieldType.ATTACHMENT:
+            errors[name] = [_("附件字段请以上传附件的方式修改")]
+        elif _is_empty(value):
+            if field.required:
+                errors[name] = [_("%s为必填项") % field.name]
+            else:
+                cleared.add(key)
+        else:
+            try:
+                cleaned[key] = clean_value(field, value)
+            except FieldError as exc:
+                errors[name] = [f"{field.name}：{exc}"]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    return cleaned, cleared

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from andon.catalog.models import CatalogEntry
 from andon.core.api import IdFormField, parse_id
+from andon.fields.filters import custom_field_filters
 from andon.tickets.models import Channel, Priority, Status, Ticket
 from andon.tickets.selectors import search_filter
 
@@ -131,6 +132,11 @@ class TicketFilter(django_filters.FilterSet):
     class Meta:
         model = Ticket
         fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # `cf_<key>=value` filters by a custom field value (字段模板), checked against its type.
+        self.filters.update(custom_field_filters(data))
 
     def _my_id(self) -> int | None:
         return getattr(getattr(self.request, "user", None), "pk", None)

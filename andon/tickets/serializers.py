@@ -12,6 +12,7 @@ from rest_framework import serializers
 from andon.catalog.api import CatalogParentSerializer
 from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
 from andon.core.markdown import render_markdown
+from andon.fields.serializer_fields import CustomFieldsField
 from andon.tickets import policies
 from andon.tickets.models import (
     OPEN_STATUSES,
@@ -194,7 +195,7 @@ class TicketCreateSerializer(serializers.Serializer):
         choices=Priority.choices, required=False, allow_null=True, default=None
     )
     catalog_entry = IdField(help_text="a level-2 catalog entry id")
-    custom_fields = serializers.DictField(required=False, default=dict)
+    custom_fields = CustomFieldsField(required=False, default=dict)
     requester = IdField(
         required=False,
         allow_null=True,
@@ -221,7 +222,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    custom_fields = serializers.DictField(required=False)
+    custom_fields = CustomFieldsField(required=False)
 
     def validate(self, attrs):
         if not isinstance(self.initial_data, dict):

@@ -23,8 +23,13 @@ from andon.accounts.permissions import has_perm
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import ServiceError
 from andon.core.views import htmx_target, is_htmx
+from andon.fields.display import custom_field_rows
+from andon.fields.forms import filing_context, live_entry, split_field_errors
+from andon.fields.forms import posted_values as posted_custom_fields
+from andon.ola import selectors as ola_selectors
 from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
+from andon.reports.selectors import my_summary
 from andon.tickets import policies, services
 from andon.tickets.filters import TicketFilter
 from andon.tickets.forms import (
@@ -144,6 +149,8 @@ def filter_tickets(qs, filters: dict, request):
     """Apply the list filters through the same TicketFilter the API uses; the web form only
     adds the 未完成 shortcut and drops values it could not read."""
     data = {name: filters[name] for name in FILTER_NAMES if filters.get(name)}
+    # Custom field filters (`cf_<key>=value`) come straight from the query string.
+    data.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v.strip()})
     if data.get("status") == OPEN_FILTER:
         data["status"] = ",".join(UNFINISHED_STATUSES)
     filterset = TicketFilter(data=data, queryset=qs, request=request)
@@ -192,6 +199,8 @@ def ticket_list(request):
         "newer": page["newer"],
         "older": page["older"],
     }
+    if htmx_target(request) != "ticket-results" and _handles_tickets(user):
+        context["my_summary"] = my_summary(user)
     template = (
         "tickets/_list_results.html"
         if htmx_target(request) == "ticket-results"
@@ -209,7 +218,9 @@ def ticket_create(request):
         raise PermissionDenied
     form = TicketCreateForm(request.POST or None, request.FILES or None)
     status = 200
+    field_values, field_errors = {}, {}
     if request.method == "POST":
+        field_values = posted_custom_fields(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -220,9 +231,12 @@ def ticket_create(request):
                     description=data["description"],
                     priority=data["priority"] or None,
                     attachments=data["attachments"],
+                    custom_fields=field_values,
                 )
             except ServiceError as exc:
-                apply_service_errors(form, exc)
+                rest, field_errors = split_field_errors(exc)
+                if rest.errors or not field_errors:
+                    apply_service_errors(form, rest)
                 status = exc.status_code
             else:
                 messages.success(request, _("工单 %s 已提交") % ticket.number)
@@ -234,6 +248,11 @@ def ticket_create(request):
         "catalog": catalog_tree(),
         "selected_parent": form["catalog_parent"].value() or "",
         "selected_entry": form["catalog_entry"].value() or "",
+        **filing_context(
+            live_entry(form["catalog_entry"].value()),
+            {k: v for k, v in field_values.items() if isinstance(v, str | list) and v},
+            field_errors,
+        ),
     }
     return render(request, "tickets/create.html", context, status=status)
 
@@ -458,8 +477,9 @@ def workspace_context(
         "comment_form": forms.get("comment") or CommentForm(),
         "is_assignee": policies.is_assignee(user, ticket),
         "is_requester": policies.is_requester(user, ticket),
-        "custom_fields": sorted((ticket.custom_fields or {}).items()),
+        "custom_fields": custom_field_rows(ticket.custom_fields, by_id),
         "flash": flash,
+        "ola": ola_selectors.ticket_ola(ticket),
     }
 
 

@@ -20,6 +20,7 @@ def detail(ticket_id) -> str:
 
 
 def test_create_dispatches_and_answers_with_the_full_ticket(api, world):
+    factories.custom_field(world.entry, "floor")
     response = api(world.requester).post(
         LIST,
         {

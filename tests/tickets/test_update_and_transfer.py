@@ -10,6 +10,7 @@ from tests import factories
 
 
 def test_update_records_only_what_changed(ticket, handlers):
+    factories.custom_field(ticket.catalog_entry, "floor")
     services.update_ticket(
         ticket_id=ticket.pk,
         actor=handlers[0],

@@ -36,7 +36,7 @@ def test_zones_are_all_there(client, ticket, handlers):
     # (5) basic info and custom fields
     assert "基本信息" in html and "自定义字段" in html and ticket.queue.name in html
     # (6) smart support: honest state
-    assert "智能支持" in html and "尚未启用" in html
+    assert "智能支持" in html and 'data-testid="smart-support"' in html
     # Markdown description, sanitised
     assert "<strong>闪烁</strong>" in html
     # No template syntax leaks into the page.
@@ -69,8 +69,10 @@ def test_outsider_gets_404_everywhere(client, ticket, outsider):
 
 
 def test_custom_fields_are_listed(client, handlers, entry, requester):
+    factories.custom_field(entry, "asset_no", name="资产编号")
+    factories.custom_field(entry, "floor", name="楼层")
     ticket = factories.make_ticket(
-        actor=requester, entry=entry, custom_fields={"资产编号": "PC-0042", "楼层": "3F"}
+        actor=requester, entry=entry, custom_fields={"asset_no": "PC-0042", "floor": "3F"}
     )
     login(client, handlers[0])
     html = client.get(detail(ticket)).content.decode()
