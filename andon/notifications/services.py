@@ -10,10 +10,21 @@ Who hears what:
 - never the person who acted, never a deactivated account.
 """
 
-from django.contrib.auth import get_user_model
-from django.utils import timezone
+import secrets
 
-from andon.notifications.models import Notification
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from andon.notifications import outbox
+from andon.notifications.models import (
+    Channel,
+    ChannelPreference,
+    Notification,
+    OutboxMessage,
+    Webhook,
+)
 from andon.queues.models import QueueMembership
 from andon.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -51,6 +62,9 @@ _REQUESTER_KINDS = frozenset(
 )
 
 
+_OLA_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
+
+
 def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
     ids: set[int] = set()
     kind = event.kind
@@ -74,6 +88,8 @@ def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
 
 
 def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
+    if event.kind not in _OLA_KINDS:  # the OLA engine sends its own webhooks per level
+        webhooks_for_event(event=event, ticket=ticket)
     recipients = recipients_for(event, ticket)
     if not recipients:
         return []
@@ -95,7 +111,44 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
         )
         for user_id in sorted(recipients)
     ]
-    return Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
+    # their keys are per event, so a retried call never sends twice.
+    outbox.enqueue_for_notifications(created)
+    return created
+
+
+def ticket_summary(ticket: Ticket) -> dict:
+    """The ticket as webhooks receive it."""
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "title": ticket.title,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "queue": ticket.queue_id,
+        "assignee": ticket.assignee_id,
+        "requester": ticket.requester_id,
+        "url": outbox.ticket_url(ticket),
+    }
+
+
+def webhooks_for_event(*, event: TicketEvent, ticket: Ticket) -> None:
+    outbox.enqueue_webhooks(
+        kind=event.kind,
+        key=f"event:{event.pk}",
+        payload={
+            "event": {
+                "id": event.pk,
+                "kind": event.kind,
+                "actor": event.actor_id,
+                "note": event.note[:1000],
+                "created_at": event.created_at.isoformat(),
+            },
+            "ticket": ticket_summary(ticket),
+        },
+        ticket=ticket,
+    )
 
 
 def mark_read(*, user, notification_ids=None) -> int:
@@ -106,3 +159,195 @@ def mark_read(*, user, notification_ids=None) -> int:
         wanted = [int(v) for v in notification_ids if str(v).strip().isdigit()]
         qs = qs.filter(pk__in=wanted)
     return qs.update(read_at=timezone.now())
+
+
+# --- channel preferences -------------------------------------------------------------------------
+
+
+def save_preferences(*, user, data: dict) -> dict[str, bool]:
+    """Set the person's external channels ({"email": bool, "wecom": bool}); in-app is always on
+    and cannot be turned off. Returns the effective choices."""
+    from andon.core.errors import ValidationFailed
+
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("数据格式不正确"))
+    errors = {}
+    allowed = {Channel.EMAIL, Channel.WECOM}
+    for key, value in data.items():
+        if key == "in_app":
+            if value is not True:
+                errors[key] = [_("站内通知始终开启，不能关闭")]
+        elif key not in allowed:
+            errors[key] = [_("未知的通知渠道")]
+        elif not isinstance(value, bool):
+            errors[key] = [_("应为是或否")]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    with transaction.atomic():
+        for key, value in data.items():
+            if key in allowed:
+                outbox.set_preference(user=user, channel=key, enabled=value)
+    return preferences_of(user)
+
+
+def preferences_of(user) -> dict:
+    chosen = dict(ChannelPreference.objects.filter(user=user).values_list("channel", "enabled"))
+    return {
+        "in_app": True,
+        "email": chosen.get(Channel.EMAIL, True),
+        "wecom": chosen.get(Channel.WECOM, True),
+    }
+
+
+# --- webhooks (admins, `integrations.manage`) ----------------------------------------------------
+
+WEBHOOK_NAME_MAX = 100
+WEBHOOK_EVENT_MAX = 50
+
+
+def _require_integrations(actor) -> None:
+    from andon.accounts.permissions import has_perm
+    from andon.core.errors import PermissionDenied
+
+    if not has_perm(actor, "integrations.manage"):
+        raise PermissionDenied(_("没有管理集成的权限"))
+
+
+def _clean_webhook(data, instance: Webhook | None) -> dict:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from andon.core.errors import ValidationFailed
+
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("数据格式不正确"))
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    creating = instance is None
+    if creating or "name" in data:
+        name = data.get("name")
+        name = name.strip() if isinstance(name, str) else name
+        if not isinstance(name, str) or not name:
+            errors["name"] = [_("请填写名称")]
+        elif len(name) > WEBHOOK_NAME_MAX:
+            errors["name"] = [_("名称最多 %s 个字符") % WEBHOOK_NAME_MAX]
+        else:
+            cleaned["name"] = name
+    if creating or "url" in data:
+        url = data.get("url")
+        url = url.strip() if isinstance(url, str) else url
+        try:
+            if not isinstance(url, str) or len(url) > 500:
+                raise ValidationError("bad")
+            URLValidator(schemes=["http", "https"])(url)
+            cleaned["url"] = url
+        except ValidationError:
+            errors["url"] = [_("请填写 http:// 或 https:// 开头的有效地址")]
+    if "events" in data:
+        events = data.get("events")
+        if events is None:
+            events = []
+        if (
+            not isinstance(events, list)
+            or len(events) > WEBHOOK_EVENT_MAX
+            or not all(isinstance(e, str) and 0 < len(e.strip()) <= 40 for e in events)
+        ):
+            errors["events"] = [
+                _('应为事件类型列表，例如 ["created", "ola.breached"]；留空表示全部')
+            ]
+        else:
+            cleaned["events"] = sorted({e.strip() for e in events})
+    if "is_active" in data:
+        if not isinstance(data["is_active"], bool):
+            errors["is_active"] = [_("应为是或否")]
+        else:
+            cleaned["is_active"] = data["is_active"]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    return cleaned
+
+
+def _webhook_snapshot(hook: Webhook) -> dict:
+    # The secret itself never goes to the audit log; only that it changed.
+    return {
+        "name": hook.name,
+        "url": hook.url,
+        "events": list(hook.events),
+        "is_active": hook.is_active,
+        "secret": f"…{hook.secret[-4:]}" if hook.secret else "",
+    }
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def create_webhook(*, actor, data: dict) -> Webhook:
+    """A new webhook with a fresh signing secret (shown to the admin once)."""
+    from andon.audit.services import diff, record_audit
+
+    _require_integrations(actor)
+    cleaned = _clean_webhook(data, None)
+    hook = Webhook.objects.create(secret=new_secret(), **cleaned)
+    record_audit(actor=actor, action="create", obj=hook, changes=diff({}, _webhook_snapshot(hook)))
+    return hook
+
+
+def _locked_webhook(webhook_id) -> Webhook:
+    from andon.core.errors import NotFound
+
+    hook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
+    if hook is None:
+        raise NotFound(_("Webhook 不存在"))
+    return hook
+
+
+@transaction.atomic
+def update_webhook(*, actor, webhook_id: int, data: dict, rotate_secret: bool = False) -> Webhook:
+    from andon.audit.services import diff, record_audit
+
+    _require_integrations(actor)
+    hook = _locked_webhook(webhook_id)
+    before = _webhook_snapshot(hook)
+    for key, value in _clean_webhook(data, hook).items():
+        setattr(hook, key, value)
+    if rotate_secret:
+        hook.secret = new_secret()
+    hook.save()
+    changes = diff(before, _webhook_snapshot(hook))
+    if changes:
+        record_audit(actor=actor, action="update", obj=hook, changes=changes)
+    return hook
+
+
+@transaction.atomic
+def delete_webhook(*, actor, webhook_id: int) -> None:
+    from andon.audit.services import diff, record_audit
+
+    _require_integrations(actor)
+    hook = _locked_webhook(webhook_id)
+    snapshot, name, pk = _webhook_snapshot(hook), hook.name, hook.pk
+    hook.delete()
+    record_audit(
+        actor=actor,
+        action="delete",
+        object_type="notifications.webhook",
+        object_repr=f"{name} (#{pk})",
+        changes=diff(snapshot, {}),
+    )
+
+
+def retry_message(*, actor, message_id: int) -> OutboxMessage:
+    """Admin action: send a waiting or given-up message again now."""
+    from andon.core.errors import Conflict, NotFound
+
+    _require_integrations(actor)
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_("消息不存在"))
+    if message.state == OutboxMessage.State.SENT:
+        raise Conflict(_("该消息已发送成功，无需重试"))
+    outbox.retry_now(message_id=message.pk)
+    message.refresh_from_db()
+    return message

@@ -1,11 +1,14 @@
 """In-app notifications: the bell's dropdown, the full list, opening one and marking read."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from andon.core.views import is_htmx
+from andon.notifications import selectors, services
 from andon.notifications.models import Notification
 from andon.notifications.services import mark_read
 
@@ -20,6 +23,14 @@ def _unread_count(user) -> int:
 @login_required
 @require_GET
 def dropdown(request):
+    if request.GET.get("badge") == "1":
+        # The bell's poll: one COUNT query, a tiny fragment that replaces the badge (rendered
+        # without the context processors, which would cost queries every 20 s per open page).
+        return HttpResponse(
+            render_to_string(
+                "notifications/_badge.html", {"unread": selectors.unread_count(request.user)}
+            )
+        )
     items = list(
         Notification.objects.filter(recipient=request.user).order_by("-id")[:DROPDOWN_SIZE]
     )
@@ -85,3 +96,30 @@ def mark_all_read(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     return redirect(next_url or "notifications:list")
+
+
+@login_required
+def preferences(request):
+    """My channels: in-app always on, e-mail and WeCom switchable."""
+    from django.conf import settings
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    if request.method == "POST":
+        services.save_preferences(
+            user=request.user,
+            data={
+                "email": request.POST.get("email") == "on",
+                "wecom": request.POST.get("wecom") == "on",
+            },
+        )
+        messages.success(request, _("通知设置已保存"))
+        return redirect("config:notification-preferences")
+    return render(
+        request,
+        "accounts/preferences.html",
+        {
+            "prefs": services.preferences_of(request.user),
+            "wecom_configured": bool(settings.WECOM_CORP_ID),
+        },
+    )
