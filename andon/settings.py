@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "andon.portal.middleware.PortalFenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -259,3 +260,34 @@ WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
 WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
 WECOM_CALLBACK_TOKEN = os.environ.get("WECOM_CALLBACK_TOKEN", "")
 WECOM_CALLBACK_AES_KEY = os.environ.get("WECOM_CALLBACK_AES_KEY", "")
+
+# --- Customers and the requester portal -------------------------------------------------------
+# How long an e-mailed portal sign-in link stays valid (single use), and how many links one
+# address may request in a quarter of an hour.
+ANDON_MAGIC_LINK_TTL_MINUTES = int(os.environ.get("ANDON_MAGIC_LINK_TTL_MINUTES", "30"))
+ANDON_MAGIC_LINK_MAX_PER_15_MINUTES = int(
+    os.environ.get("ANDON_MAGIC_LINK_MAX_PER_15_MINUTES", "5")
+)
+
+# --- Knowledge base search and the assistant (智能问答) ----------------------------------------
+# An OpenAI-compatible chat-completions endpoint, e.g. https://api.hunyuan.cloud.tencent.com/v1;
+# empty: the assistant answers extractively from the best passages.
+ANDON_LLM_BASE_URL = os.environ.get("ANDON_LLM_BASE_URL", "").rstrip("/")
+ANDON_LLM_MODEL = os.environ.get("ANDON_LLM_MODEL", "hunyuan-lite")
+ANDON_LLM_API_KEY = os.environ.get("ANDON_LLM_API_KEY", "")
+ANDON_LLM_TIMEOUT = float(os.environ.get("ANDON_LLM_TIMEOUT", "30"))
+# PostgreSQL ranks at most this many matching rows per pass (all terms, then any term):
+# bounds the cost of very common terms on big indexes (see bench/search_bench.py).
+ANDON_SEARCH_MAX_CANDIDATES = int(os.environ.get("ANDON_SEARCH_MAX_CANDIDATES", "1000"))
+
+# --- OLA and notifications (UI) ---------------------------------------------------------------
+# How often the notification bell polls for the unread count, in seconds.
+NOTIFICATION_POLL_SECONDS = int(os.environ.get("ANDON_NOTIFICATION_POLL_SECONDS", "20"))
+# Article and ticket choice sets get their own OpenAPI enum names (both have a "status").
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ArticleStatusEnum": "andon.knowledge.models.ArticleStatus",
+        "ArticleVisibilityEnum": "andon.knowledge.models.Visibility",
+        "TicketStatusEnum": "andon.tickets.models.Status",
+    }
+)

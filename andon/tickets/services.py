@@ -27,6 +27,8 @@ from andon.core.errors import (
     RateLimited,
     ValidationFailed,
 )
+from andon.fields import validation as field_validation
+from andon.knowledge import search as search_index
 from andon.notifications.services import notify_for_event
 from andon.ola import engine as ola_engine
 from andon.queues.models import DispatchRule, Queue, QueueMembership
@@ -77,6 +79,7 @@ def record_event(
     notify_for_event(event=event, ticket=ticket)
     # OLA timers react to every event (start, pause, meet, stop) in the same transaction.
     ola_engine.on_ticket_event(ticket=ticket, event=event)
+    search_index.on_ticket_event(ticket=ticket, event=event)  # resolved tickets are searchable
     return event
 
 
@@ -205,7 +208,8 @@ def _dispatch(ticket: Ticket, queue: Queue | None, now, *, exclude=()) -> None:
 
 
 def validate_catalog_entry(entry_id) -> CatalogEntry:
-    """A live level-2 entry (filing needs one); its parent must be live too."""
+    """A live level-2 entry (filing needs one) whose parent is live too and whose dispatch queue
+    exists and is enabled."""
     if entry_id is None or entry_id == "":
         raise ValidationFailed(_("请选择二级服务目录"), errors={"catalog_entry": [_("此项必填")]})
     entry = None
@@ -222,6 +226,15 @@ def validate_catalog_entry(entry_id) -> CatalogEntry:
         raise ValidationFailed(
             _("该服务目录已停用"), errors={"catalog_entry": [_("该服务目录已停用")]}
         )
+    # No usable queue: a ticket filed now would sit in no one's pool. Refuse, and say why.
+    if entry.queue is None:
+        message = _("服务目录「%s」未绑定派单队列，暂时不能提交工单，请联系管理员") % entry.name
+        raise ValidationFailed(message, errors={"catalog_entry": [message]})
+    if not entry.queue.is_enabled:
+        message = _(
+            "服务目录「%(entry)s」的派单队列「%(queue)s」已停用，暂时不能提交工单，请联系管理员"
+        ) % {"entry": entry.name, "queue": entry.queue.name}
+        raise ValidationFailed(message, errors={"catalog_entry": [message]})
     return entry
 
 
@@ -243,6 +256,14 @@ def _validate_custom_fields(value) -> dict:
     return value
 
 
+def _portal_contact(actor) -> bool:
+    """External contacts signed in to the portal have no role; they may file portal tickets.
+    Imported late: the portal app builds on tickets, not the other way round."""
+    from andon.portal.selectors import is_portal_contact
+
+    return is_portal_contact(actor)
+
+
 @transaction.atomic
 def create_ticket(
     *,
@@ -257,7 +278,10 @@ def create_ticket(
     attachments: Iterable[UploadedFile] = (),
     created_at=None,
 ) -> Ticket:
-    _require(has_perm(actor, "tickets.create"), _("没有提交工单的权限"))
+    _require(
+        has_perm(actor, "tickets.create") or (channel == Channel.PORTAL and _portal_contact(actor)),
+        _("没有提交工单的权限"),
+    )
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     for key, check in (
@@ -273,7 +297,7 @@ def create_ticket(
         ),
         ("priority", lambda: _validate_priority(priority)),
         ("catalog_entry", lambda: validate_catalog_entry(catalog_entry_id)),
-        ("custom_fields", lambda: _validate_custom_fields(custom_fields)),
+        ("custom_fields", lambda: _filing_custom_fields(custom_fields, cleaned)),
     ):
         try:
             cleaned[key] = check()
@@ -311,7 +335,35 @@ def create_ticket(
         )
 
 
+def _filing_custom_fields(values, cleaned: dict) -> dict:
+    """Custom field values checked against the chosen entry's field templates. Files given under
+    an attachment field's key are validated here and stored once the ticket exists."""
+    values, files = field_validation.separate_uploads(values)
+    values = _validate_custom_fields(values)
+    entry = cleaned.get("catalog_entry")
+    if entry is None:  # the entry is refused already; its fields cannot be checked
+        return values
+    errors: dict[str, list[str]] = {}
+    for key, uploads in files.items():
+        for upload in uploads:
+            try:
+                _validate_upload(upload)
+            except ValidationFailed as exc:
+                errors.setdefault(f"custom_fields.{key}", []).extend(exc.errors["attachments"])
+    try:
+        values = field_validation.clean_custom_fields(
+            entry=entry, values=values, attachment_keys=frozenset(files)
+        )
+    except ValidationFailed as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    cleaned["custom_field_files"] = files
+    return values
+
+
 def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stored) -> Ticket:
+    field_files = cleaned.get("custom_field_files") or {}
     ticket = Ticket.objects.create(
         title=cleaned["title"],
         description=cleaned["description"],
@@ -336,13 +388,32 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
             "channel": channel,
             "requester": _user_ref(requester),
             **({"attachments": [Path(u.name).name for u in attachments]} if attachments else {}),
+            **({"custom_fields": ticket.custom_fields} if ticket.custom_fields else {}),
         },
         at=now,
     )
     for upload in attachments:
         _store_attachment(ticket=ticket, actor=actor, upload=upload, now=now, stored=stored)
+    for key, uploads in field_files.items():
+        ticket.custom_fields[key] = [
+            _store_attachment(ticket=ticket, actor=actor, upload=u, now=now, stored=stored).pk
+            for u in uploads
+        ]
+    if field_files:
+        ticket.save(update_fields=["custom_fields"])
     _dispatch(ticket, entry.queue, now)
     return ticket
+
+
+def _edited_custom_fields(ticket: Ticket, changes) -> dict:
+    """The ticket's custom fields with `changes` applied: only the keys given are validated
+    (against the current templates); every other stored value is kept exactly as it is."""
+    values, cleared = field_validation.clean_custom_field_changes(
+        entry=ticket.catalog_entry, changes=changes
+    )
+    merged = {k: v for k, v in (ticket.custom_fields or {}).items() if k not in cleared}
+    merged.update(values)
+    return merged
 
 
 @transaction.atomic
@@ -361,7 +432,7 @@ def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
             v, "description", required=False, max_length=BODY_MAX, label=_("描述")
         ),
         "priority": lambda v: _validate_priority(v) if v not in (None, "") else ticket.priority,
-        "custom_fields": _validate_custom_fields,
+        "custom_fields": lambda v: _edited_custom_fields(ticket, v),
     }
     cleaned, errors = {}, {}
     for field, value in changes.items():
