@@ -2,35 +2,44 @@
 
 `andon demo` (and `andon run` on an empty database) loads an org chart with leaders, about thirty
 people in every role, queues with each dispatch rule, a two-level service catalog and about three
-hundred tickets over the last ninety days. Tickets are built through `andon.tickets.services`, so
-their activity log, dispatch and notifications are real; each step is then moved to its planned
-moment in the past (demo data only — real tickets are never re-timed).
+hundred tickets over the last ninety days. Queues, the catalog, OLA policies and every ticket step
+go through the services, so the activity log, dispatch, OLA timers and notifications are real; each
+step runs at its planned moment in the past on a demo clock (`demo_clock`, demo data only).
 
 Loading is idempotent: the demo company's root department is the marker.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
+from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, ManyToOneRel, Value, When
+from django.db.models import F
 from django.utils import timezone
 
 from andon.accounts.models import Department, Role
-from andon.catalog.models import CatalogEntry, normalize_name
+from andon.catalog.models import CatalogEntry
+from andon.catalog.services import create_catalog_entry
 from andon.core.errors import ServiceError
 from andon.notifications.models import Channel as NotificationChannel
 from andon.notifications.models import Notification, OutboxMessage
 from andon.notifications.outbox import set_preference
+from andon.ola import engine as ola_engine
+from andon.ola.calendar_services import create_calendar
+from andon.ola.models import BusinessCalendar, OlaTimer
+from andon.ola.policy_services import save_policy
 from andon.queues.models import DispatchRule, Queue, QueueMembership
+from andon.queues.services import create_queue
 from andon.tickets import services
-from andon.tickets.models import Channel, Comment, Priority, Ticket, TicketEvent
+from andon.tickets.models import Channel, Priority, Status, Ticket, TicketEvent
 
 User = get_user_model()
 
@@ -162,6 +171,44 @@ QUEUES = [
         False,
     ),
 ]
+
+OFFICE_CALENDAR = {
+    "name": "星河科技工作日",
+    "description": "周一至周五 9:00–12:00、13:30–18:00，遵循法定节假日与调休",
+    "time_zone": "Asia/Shanghai",
+    "weekly_windows": {
+        day: [["09:00", "12:00"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
+    },
+    "follows_china_holidays": True,
+}
+
+# queue: (calendar, policy). 行政服务 has none yet: its history is there for 一键采纳.
+OLA_POLICIES = {
+    "IT桌面支持": ("office", {
+        "response_minutes": {"L1": 15, "L2": 30, "L3": 120, "L4": 480},
+        "resolution_minutes": {"L1": 240, "L2": 480, "L3": 1440, "L4": 2880},
+        "urge_threshold": 3, "warn_at_percent": 80, "escalation_interval_minutes": 60,
+        "max_level": 3,
+    }),
+    "网络运维": ("7x24", {
+        "response_minutes": {"L1": 10, "L2": 30, "L3": 60, "L4": 240},
+        "resolution_minutes": {"L1": 120, "L2": 360, "L3": 960, "L4": 2880},
+        "urge_threshold": 2, "warn_at_percent": 75, "escalation_interval_minutes": 30,
+        "max_level": 4,
+    }),
+    "应用研发": ("office", {
+        "response_minutes": {"L1": 30, "L2": 60, "L3": 240, "L4": 960},
+        "resolution_minutes": {"L1": 480, "L2": 960, "L3": 2880, "L4": 4800},
+        "urge_threshold": 3, "warn_at_percent": 80, "escalation_interval_minutes": 120,
+        "max_level": 3,
+    }),
+    "账号权限": ("office", {
+        "response_minutes": {"L1": 15, "L2": 30, "L3": 60, "L4": 240},
+        "resolution_minutes": {"L1": 120, "L2": 240, "L3": 480, "L4": 1440},
+        "urge_threshold": 3, "warn_at_percent": 80, "escalation_interval_minutes": 60,
+        "max_level": 3,
+    }),
+}  # fmt: skip
 
 # Where a handler sends a ticket that turns out to belong elsewhere.
 TRANSFER_TO = {
@@ -782,6 +829,8 @@ class Summary:
     catalog_entries: int = 0
     tickets: int = 0
     events: int = 0
+    # Planned steps a service refused (the plan did not foresee a rule); a handful at most.
+    skipped_steps: int = 0
 
     def __str__(self) -> str:
         if not self.created:
@@ -806,7 +855,9 @@ def load_demo(
         )
     with transaction.atomic():
         builder = _Builder(seed=seed, now=now or timezone.now())
-        builder.build_company()
+        # The company was set up well before the ticket history starts.
+        with demo_clock(builder.now - timedelta(days=HISTORY_DAYS + 30)):
+            builder.build_company()
         builder.build_tickets(tickets)
         return Summary(
             created=True,
@@ -815,6 +866,7 @@ def load_demo(
             catalog_entries=CatalogEntry.objects.count(),
             tickets=Ticket.objects.count(),
             events=TicketEvent.objects.count(),
+            skipped_steps=builder.skipped,
         )
 
 
@@ -829,6 +881,21 @@ class _Step:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class _TicketPlan:
+    created_at: datetime
+    entry: CatalogEntry
+    issue: Issue
+    actor: User
+    requester: User | None
+    channel: str
+    priority: str
+    steps: list[_Step]
+    target: str = ""
+    ticket: Ticket | None = None
+    owner: User | None = None
+
+
 class _Builder:
     def __init__(self, *, seed: int, now: datetime):
         self.rng = random.Random(seed)
@@ -836,7 +903,6 @@ class _Builder:
         self.users: dict[str, User] = {}
         self.queues: dict[str, Queue] = {}
         self.leaves: list[tuple[Leaf, CatalogEntry]] = []
-        self.sequence = 0
         self.skipped = 0
 
     # company, people, queues, catalog
@@ -903,36 +969,75 @@ class _Builder:
                     [self.users[u] for u in leaders_of[key]]
                 )
 
+        # Fresh objects: permission codes and queue ids are memoised per user instance.
+        self.users = {u.username: u for u in User.objects.filter(username__in=self.users)}
+        admin = self.users[ADMIN_USERNAME]
         for name, rule, description, members, enabled in QUEUES:
-            queue = Queue.objects.create(
-                name=name, dispatch_rule=rule, description=description, is_enabled=enabled
+            queue = create_queue(
+                actor=admin,
+                name=name,
+                description=description,
+                dispatch_rule=rule,
+                members=[self.users[username].pk for username in members],
             )
-            for username in members:
-                QueueMembership.objects.create(queue=queue, user=self.users[username])
+            if not enabled:
+                Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
+                queue.refresh_from_db()
             self.queues[name] = queue
 
         for order, (name, description, leaves) in enumerate(CATALOG):
-            parent = CatalogEntry.objects.create(
-                name=name, name_key=normalize_name(name), description=description, order=order
+            parent = create_catalog_entry(
+                actor=admin, name=name, description=description, order=order
             )
             for leaf_order, leaf in enumerate(leaves):
-                entry = CatalogEntry.objects.create(
+                entry = create_catalog_entry(
+                    actor=admin,
                     name=leaf.name,
-                    name_key=normalize_name(leaf.name),
-                    parent=parent,
-                    queue=self.queues[leaf.queue],
+                    parent_id=parent.pk,
+                    queue_id=self.queues[leaf.queue].pk,
                     description=leaf.description,
                     order=leaf_order,
                 )
                 self.leaves.append((leaf, entry))
+
+        calendars = {
+            "7x24": BusinessCalendar.objects.filter(is_builtin=True).order_by("id").first(),
+            "office": create_calendar(actor=admin, data=OFFICE_CALENDAR),
+        }
+        for queue_name, (calendar, policy) in OLA_POLICIES.items():
+            save_policy(
+                actor=admin,
+                queue=self.queues[queue_name],
+                data={**policy, "calendar": calendars[calendar].pk},
+            )
         # Fresh objects: permission codes and queue ids are memoised per user instance.
         self.users = {u.username: u for u in User.objects.filter(username__in=self.users)}
 
     # tickets
 
     def build_tickets(self, count: int) -> None:
-        for created_at in self._creation_times(count):
-            self._ticket(created_at)
+        """Every step of every ticket, and every OLA step, in one chronological order: dispatch
+        sees the open tickets of that moment and alerts fire when they fell due."""
+        self.queue_members = {
+            queue.pk: set(queue.members.values_list("username", flat=True))
+            for queue in self.queues.values()
+        }
+        plans = [self._plan_ticket(created_at) for created_at in self._creation_times(count)]
+        self._cover_every_status(plans)
+        pending = [(plan.created_at, index, 0) for index, plan in enumerate(plans)]
+        heapq.heapify(pending)
+        while pending:
+            moment, index, number = heapq.heappop(pending)
+            self._run_ola_until(moment)
+            plan = plans[index]
+            if number == 0:
+                self._create(plan)
+            else:
+                plan.ticket.refresh_from_db()
+                self._do(plan.steps[number - 1], plan.ticket, plan.owner, plan.issue)
+            if number < len(plan.steps):
+                heapq.heappush(pending, (plan.steps[number].at, index, number + 1))
+        self._run_ola_until(self.now)
         # History is not news: nothing of it is delivered outside Andon.
         OutboxMessage.objects.filter(
             ticket__isnull=False, state=OutboxMessage.State.PENDING
@@ -1064,16 +1169,10 @@ class _Builder:
             steps.append(_Step("close", rng.uniform(600, 6000)))
         return steps
 
-    def _ticket(self, created_at: datetime) -> None:
+    def _plan_ticket(self, created_at: datetime, target: str | None = None) -> _TicketPlan:
         rng = self.rng
-        self.sequence += 1
         leaf, entry = rng.choice(self.leaves)
-        issue = rng.choice(leaf.issues)
-        members = set(
-            QueueMembership.objects.filter(queue=entry.queue).values_list(
-                "user__username", flat=True
-            )
-        )
+        members = self.queue_members[entry.queue_id]
         agents = ["zhoumin", "xuting", "majun", "hujing", "sunli"]
         requester = None
         if leaf.customer_facing:
@@ -1096,7 +1195,7 @@ class _Builder:
                 channel = Channel.WEB
         priority = self._priority(leaf.customer_facing)
         age_days = (self.now - created_at).total_seconds() / 86400
-        target = self._status_for_age(age_days)
+        target = target or self._status_for_age(age_days)
         steps = self._plan(target, priority, age_days)
         # Squeeze the plan into the time between filing and a few minutes ago.
         room = (self.now - timedelta(minutes=3) - created_at).total_seconds() / 60
@@ -1106,26 +1205,56 @@ class _Builder:
         for step in steps:
             moment += timedelta(minutes=step.gap_minutes * scale)
             step.at = moment
-
-        clock = _Clock()
-        ticket = clock.at(
-            created_at,
-            lambda: services.create_ticket(
-                actor=actor,
-                requester=requester,
-                title=issue.title,
-                description=issue.description.format(customer=rng.choice(CUSTOMERS)),
-                catalog_entry_id=entry.pk,
-                priority=priority,
-                channel=channel,
-                created_at=created_at,
-            ),
-            ticket_id=None,
+        return _TicketPlan(
+            created_at=created_at,
+            entry=entry,
+            issue=rng.choice(leaf.issues),
+            actor=actor,
+            requester=requester,
+            channel=channel,
+            priority=priority,
+            steps=steps,
+            target=target,
         )
-        owner = ticket.requester
-        for step in steps:
-            ticket.refresh_from_db()
-            self._do(step, ticket, owner, issue, clock)
+
+    def _create(self, plan: _TicketPlan) -> None:
+        with demo_clock(plan.created_at):
+            plan.ticket = services.create_ticket(
+                actor=plan.actor,
+                requester=plan.requester,
+                title=plan.issue.title,
+                description=plan.issue.description.format(customer=self.rng.choice(CUSTOMERS)),
+                catalog_entry_id=plan.entry.pk,
+                priority=plan.priority,
+                channel=plan.channel,
+                created_at=plan.created_at,
+            )
+        plan.owner = plan.ticket.requester
+
+    def _cover_every_status(self, plans: list[_TicketPlan], at_least: int = 2) -> None:
+        """Chance decides most targets; make sure every status shows up a few times anyway, by
+        re-planning tickets of the most common status (the recent ones: open work is recent)."""
+        for status in Status.values:
+            for _ in range(at_least - sum(plan.target == status for plan in plans)):
+                common = Counter(plan.target for plan in plans).most_common(1)[0][0]
+                index = max(i for i, plan in enumerate(plans) if plan.target == common)
+                plans[index] = self._plan_ticket(plans[index].created_at, target=status)
+
+    def _run_ola_until(self, moment: datetime) -> None:
+        """Run the OLA steps (warnings, breaches, escalations) that fell due before `moment`, each
+        at its own time, as the worker would have."""
+        for _ in range(100_000):
+            due = (
+                OlaTimer.objects.filter(next_action_at__lte=moment)
+                .order_by("next_action_at")
+                .values_list("next_action_at", flat=True)
+                .first()
+            )
+            if due is None:
+                return
+            with demo_clock(due):
+                if not ola_engine.sweep(now=due):
+                    return
 
     def _member(self, queue: Queue) -> User:
         usernames = list(
@@ -1135,7 +1264,7 @@ class _Builder:
         )
         return self.users[self.rng.choice(usernames)]
 
-    def _do(self, step: _Step, ticket: Ticket, owner: User, issue: Issue, clock: _Clock) -> None:
+    def _do(self, step: _Step, ticket: Ticket, owner: User, issue: Issue) -> None:
         rng = self.rng
         pk = ticket.pk
         handler = self.users_by_pk(ticket.assignee_id) if ticket.assignee_id else None
@@ -1200,7 +1329,8 @@ class _Builder:
         if kind == "transfer" and ticket.queue.name not in TRANSFER_TO:
             return
         try:
-            clock.at(step.at, calls[kind], ticket_id=pk)
+            with demo_clock(step.at):
+                calls[kind]()
         except ServiceError:
             # The plan met a rule it did not foresee (say, a transfer landed on the requester);
             # the service refused and rolled its step back, so the ticket simply stops here.
@@ -1213,81 +1343,20 @@ class _Builder:
         raise LookupError(pk)
 
 
-class _Clock:
-    """Moves what one service call just wrote to the step's planned moment. Later steps read these
-    rows (the urge rate limit, for one), so every step is re-timed before the next one runs.
+@contextmanager
+def demo_clock(moment: datetime):
+    """Make `timezone.now()` return `moment` while one demo step runs through the services.
 
-    Events, their notifications, comments and the ticket's own timestamps written during the step
-    (anything at or after the moment the step started) are set to the planned moment. Rows of any
-    other model that points at the ticket (OLA timers, say) are compared with how they looked
-    after the previous step, and every value the step changed is shifted by the same offset, so
-    durations such as a timer's due time stay as the service computed them."""
-
-    TICKET_TIMES = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
-
-    def __init__(self):
-        self.seen: dict[type, dict] = {}
-
-    def at(self, when: datetime, call: Callable, *, ticket_id: int | None):
-        mark = timezone.now()
-        result = call()
-        if ticket_id is None:
-            ticket_id = result.pk
-        for model in (TicketEvent, Comment, Notification):
-            model.objects.filter(ticket_id=ticket_id, created_at__gte=mark).update(created_at=when)
-        Ticket.objects.filter(pk=ticket_id).update(
-            **{
-                name: Case(
-                    When(**{f"{name}__gte": mark}, then=Value(when)),
-                    default=F(name),
-                    output_field=DateTimeField(),
-                )
-                for name in self.TICKET_TIMES
-            }
-        )
-        self._shift_other_rows(ticket_id, mark - when)
-        return result
-
-    def _shift_other_rows(self, ticket_id: int, offset: timedelta) -> None:
-        for model, link, fields in _other_timed_models():
-            rows = {
-                row["pk"]: row
-                for row in model.objects.filter(**{link: ticket_id}).values("pk", *fields)
-            }
-            before = self.seen.get(model, {})
-            for pk, row in rows.items():
-                old = before.get(pk, {})
-                changes = {
-                    name: row[name] - offset
-                    for name in fields
-                    if row[name] is not None and row[name] != old.get(name)
-                }
-                if changes:
-                    model.objects.filter(pk=pk).update(**changes)
-                    row.update(changes)
-            self.seen[model] = rows
-
-
-_OTHER_TIMED_MODELS: list[tuple[type, str, list[str]]] | None = None
-
-
-def _other_timed_models() -> list[tuple[type, str, list[str]]]:
-    """Models with a foreign key to Ticket and date-time fields, beyond the ones _Clock knows."""
-    global _OTHER_TIMED_MODELS
-    if _OTHER_TIMED_MODELS is None:
-        known = {TicketEvent, Comment, Notification}
-        found = []
-        for relation in Ticket._meta.get_fields(include_hidden=True):
-            if not isinstance(relation, ManyToOneRel) or relation.related_model in known:
-                continue
-            model = relation.related_model
-            fields = [
-                f.attname for f in model._meta.concrete_fields if isinstance(f, DateTimeField)
-            ]
-            if fields:
-                found.append((model, relation.field.attname, fields))
-        _OTHER_TIMED_MODELS = found
-    return _OTHER_TIMED_MODELS
+    Demo data only, and only in the loading process: the services, the OLA engine (which derives
+    business-time due dates and elapsed times from the moment of each event), notifications and
+    the urge rate limit then all see the step's planned moment, so history is consistent without
+    re-writing rows afterwards. Everything in Andon reads the clock through `timezone.now()`."""
+    real_now = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real_now
 
 
 def _is_workday(day: date) -> bool:

@@ -1,6 +1,7 @@
 """The `andon` command: its own subcommands, createadmin, demo and the pass-through to Django."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,11 +28,12 @@ def _fast_hashing(settings):
 
 def andon_env(tmp_path, **extra) -> dict:
     """A child process on its own SQLite database in tmp_path, never the test or dev database."""
-    # Test-process settings (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests, say) stay behind.
+    # Test-process settings (DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests, say) stay behind,
+    # so `andon run` below uses the production static storage (manifest + compression).
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("DJANGO_")
+        if not key.startswith(("DJANGO_", "ANDON_"))
         and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
     }
     env.update(ANDON_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1", **extra)
@@ -177,6 +179,12 @@ def test_run_serves_pages_and_stops_on_sigterm(tmp_path):
             time.sleep(0.3)
         response = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=30)
         assert response.status_code == 200, response.text[:2000]
+        # Static files come from WhiteNoise under their hashed (manifest) names.
+        scripts = re.findall(r'src="(/static/[^"]+\.js)"', response.text)
+        assert scripts, response.text[:2000]
+        for script in scripts:
+            asset = httpx.get(f"http://127.0.0.1:{port}{script}", timeout=30)
+            assert asset.status_code == 200, script
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
     finally:
