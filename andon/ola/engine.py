@@ -178,7 +178,12 @@ def _meet(timer: OlaTimer, spec, now) -> None:
     """The target was reached: record how long it took and stop the climb."""
     timer.met_at = now
     timer.active = False
-    if timer.state == TimerState.RUNNING:
+    if timer.state == TimerState.RUNNING and timer.due_at is not None and now >= timer.due_at:
+        # Late, though no step ran at the due time (a lost task, a worker outage): still a breach.
+        timer.state = TimerState.BREACHED
+        timer.breached_at = timer.due_at
+        timer.remaining_seconds = 0
+    elif timer.state == TimerState.RUNNING:
         timer.remaining_seconds = business_seconds_between(spec, now, timer.due_at)
         timer.state = TimerState.MET
     elif timer.state == TimerState.PAUSED:

@@ -33,6 +33,14 @@ def chromium_path() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_assertions():
+    # CI runs two test processes on two cores; give web-first assertions room to wait.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(autouse=True)
 def _browser_settings(settings):
     settings.DEBUG = False

@@ -93,7 +93,8 @@ def test_admin_builds_a_template_and_a_ticket_is_filed_with_it(new_page, desk, w
     expect(items.first).to_contain_text("严重程度")
     assert list(FieldDefinition.objects.values_list("name", flat=True)) == ["严重程度", "影响人数"]
 
-    # The preview shows the filing form of the entry.
+    # The preview shows the filing form of the entry (once the reordered list has settled).
+    page.wait_for_load_state("networkidle")
     page.select_option("#preview-entry", label="IT 服务 / 打印机")
     preview = page.locator("[data-testid=preview-fields]")
     expect(preview).to_contain_text("严重程度")

@@ -301,3 +301,14 @@ def test_sweeper_catches_a_lost_step_and_escalation_skips_people_already_told(ti
     escalations = alerted("ola_escalated")
     assert sorted(escalations[0]) == ["直属上级", "运维组长"]
     assert escalations[1] == ["技术总监"]  # 运维组长 was told already: straight to the next level
+
+
+def test_a_late_response_is_a_breach_even_when_no_step_ran(ticket, org):
+    # The worker was down: nothing warned or breached, and the handler answers after the due time.
+    with time_machine.travel(T0 + timedelta(minutes=75), tick=False):
+        services.claim_ticket(ticket_id=ticket.pk, actor=org["worker"])
+    response = OlaTimer.objects.get(ticket=ticket, metric="response")
+    assert response.state == TimerState.BREACHED
+    assert response.breached_at == T0 + timedelta(minutes=60)
+    assert response.elapsed_seconds == 75 * 60
+    assert response.active is False

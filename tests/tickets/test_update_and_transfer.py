@@ -228,9 +228,7 @@ def test_reassign_hands_over_as_is_and_logs_it(ticket_in, handlers):
     successor = factories.handler()
     with pytest.raises(PermissionDenied):
         services.reassign_ticket(ticket_id=ticket.pk, actor=handlers[0], to_user=successor)
-    services.reassign_ticket(
-        ticket_id=ticket.pk, actor=manager, to_user=successor, note="离职交接"
-    )
+    services.reassign_ticket(ticket_id=ticket.pk, actor=manager, to_user=successor, note="离职交接")
     ticket.refresh_from_db()
     assert (ticket.assignee, ticket.status) == (successor, Status.NEED_INFO)
     event = ticket.events.filter(kind=EventKind.TRANSFERRED).get()
