@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -38,8 +39,8 @@ class Notification(models.Model):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "邮件"
-    WECOM = "wecom", "企业微信"
+    EMAIL = "email", _("邮件")
+    WECOM = "wecom", _("企业微信")
     WEBHOOK = "webhook", "Webhook"
 
 
@@ -84,9 +85,9 @@ class OutboxMessage(models.Model):
     idempotent, so a retried step can never send twice."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "待发送"
-        SENT = "sent", "已发送"
-        DEAD = "dead", "放弃"
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        DEAD = "dead", _("放弃")
 
     key = models.CharField(max_length=200, unique=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
