@@ -858,6 +858,7 @@ def load_demo(
         # The company was set up well before the ticket history starts.
         with demo_clock(builder.now - timedelta(days=HISTORY_DAYS + 30)):
             builder.build_company()
+            _build_frontline(builder.users)
         builder.build_tickets(tickets)
         return Summary(
             created=True,
@@ -868,6 +869,60 @@ def load_demo(
             events=TicketEvent.objects.count(),
             skipped_steps=builder.skipped,
         )
+
+
+# Customers the frontline serves: (company, contacts as (name, phone, e-mail, external user id),
+# group chat id and name).
+CUSTOMERS = (
+    (
+        "华瑞物流",
+        (
+            ("王建国", "13900001001", "wangjg@huarui-logistics.example", "wmDemoHuarui01"),
+            ("孙丽", "13900001002", "sunli@huarui-logistics.example", "wmDemoHuarui02"),
+        ),
+        ("wrDemoChatHuarui", "华瑞物流 × 星河科技 服务群"),
+    ),
+    (
+        "东方医药",
+        (("赵敏", "13900002001", "zhaomin@dfyy.example", "wmDemoDfyy01"),),
+        ("wrDemoChatDfyy", "东方医药 IT 支持群"),
+    ),
+    (
+        "启明教育",
+        (("钱进", "13900003001", "qianjin@qiming-edu.example", "wmDemoQiming01"),),
+        None,
+    ),
+)
+
+
+def _build_frontline(users: dict[str, User]) -> None:
+    """Knowledge articles and the customers 周敏 (zhoumin) serves, through their services."""
+    from andon.customers import services as customer_services
+    from andon.knowledge.demo_articles import load_demo_articles
+
+    load_demo_articles(users[ADMIN_USERNAME])
+    agent = users["zhoumin"]
+    for company, contacts, chat in CUSTOMERS:
+        customer = customer_services.create_customer(actor=agent, name=company, owner=agent.pk)
+        for name, phone, email, external_userid in contacts:
+            customer_services.create_contact(
+                actor=agent,
+                name=name,
+                phone=phone,
+                email=email,
+                external_userid=external_userid,
+                customer=customer.pk,
+                owner=agent.pk,
+            )
+        if chat:
+            customer_services.create_group_chat(
+                actor=agent,
+                chat_id=chat[0],
+                name=chat[1],
+                customer=customer.pk,
+                owner=agent.pk,
+                agents=[agent.pk],
+            )
 
 
 # --- building ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Requests are bounded in count and go to loopback only.
 """
 
 import argparse
+import logging
 import os
 import socket
 import statistics
@@ -31,6 +32,9 @@ from andon.catalog.models import CatalogEntry  # noqa: E402
 from andon.queues.models import Queue  # noqa: E402
 from andon.tickets.models import Ticket  # noqa: E402
 from bench.generate import BENCH_PASSWORD  # noqa: E402
+
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 
 def free_port() -> int:
