@@ -54,6 +54,7 @@ class World:
     observer: object
     admin: object
     nobody: object
+    custom: object
 
     def ticket(self, status: str = Status.PENDING, **kwargs):
         """A ticket filed by `requester`, dispatched to `handler`, then moved to `status`."""
@@ -108,4 +109,16 @@ def world(db) -> World:
         observer=factories.observer(username="observer"),
         admin=factories.admin(username="admin"),
         nobody=factories.UserFactory(username="nobody"),
+        custom=_custom_role_user(),
     )
+
+
+def _custom_role_user():
+    """A user whose only role is a custom one with the 一线客服 (agent) bits."""
+    from andon.accounts.models import Role
+
+    agent_bits = Role.objects.get(code="agent").permissions
+    role = Role.objects.create(name="值班客服", permissions=list(agent_bits))
+    user = factories.UserFactory(username="custom")
+    user.roles.add(role)
+    return user

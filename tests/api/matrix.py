@@ -12,13 +12,18 @@ from dataclasses import dataclass, field
 
 from andon.tickets.models import Status
 
-ROLES = ("anonymous", "nobody", "agent", "requester", "handler", "observer", "admin")
+ROLES = ("anonymous", "nobody", "agent", "requester", "handler", "observer", "admin", "custom")
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
+    """Expected status per role. `custom` holds a custom role (值班客服) with exactly the 一线客服
+    bits, so unless a row says otherwise it must be treated exactly like `agent`: checks go by
+    permission bits, never by role names."""
     unknown = set(overrides) - set(ROLES)
     assert not unknown, unknown
-    return {role: overrides.get(role, default) for role in ROLES}
+    result = {role: overrides.get(role, default) for role in ROLES}
+    result["custom"] = overrides.get("custom", result["agent"])
+    return result
 
 
 def signed_in(default: int, **overrides) -> dict[str, int]:
