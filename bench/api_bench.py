@@ -33,7 +33,6 @@ from andon.queues.models import Queue  # noqa: E402
 from andon.tickets.models import Ticket  # noqa: E402
 from bench.generate import BENCH_PASSWORD  # noqa: E402
 
-
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 
