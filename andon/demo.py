@@ -859,7 +859,10 @@ def load_demo(
         with demo_clock(builder.now - timedelta(days=HISTORY_DAYS + 30)):
             builder.build_company()
             _build_frontline(builder.users)
-        builder.build_tickets(tickets)
+        # The last few come from customer chats, so the sidebar has a history to show.
+        from_chats = min(len(CUSTOMER_TICKETS), max(0, tickets - 1))
+        builder.build_tickets(tickets - from_chats)
+        _file_customer_tickets(builder.users, builder.now, CUSTOMER_TICKETS[:from_chats])
         return Summary(
             created=True,
             users=len(builder.users),
@@ -922,6 +925,70 @@ def _build_frontline(users: dict[str, User]) -> None:
                 customer=customer.pk,
                 owner=agent.pk,
                 agents=[agent.pk],
+            )
+
+
+# Tickets 周敏 filed from customer chats, the newest of the history: (contact external id or None,
+# group chat id or None, catalog entry name, title, description, priority).
+CUSTOMER_TICKETS = (
+    (
+        "wmDemoHuarui01",
+        None,
+        "VPN 远程接入",
+        "客户远程 VPN 频繁掉线",
+        "华瑞物流调度员在家办公时 VPN 每半小时断一次。",
+        "L2",
+    ),
+    (
+        None,
+        "wrDemoChatHuarui",
+        "VPN 远程接入",
+        "客户群反馈 VPN 证书即将过期",
+        "群里有三位客户收到证书过期提醒。",
+        "L3",
+    ),
+    (
+        None,
+        "wrDemoChatDfyy",
+        None,
+        "客户无法登录对账系统",
+        "东方医药财务反馈对账系统一直提示密码错误。",
+        "L2",
+    ),
+)
+
+
+def _file_customer_tickets(users: dict[str, User], now: datetime, plans) -> None:
+    """A few tickets filed from the chat sidebar after the rest of the history (ticket numbers
+    follow time), so the customers have a history there."""
+    from andon.customers import services as customer_services
+    from andon.customers.models import Contact, CustomerGroupChat
+
+    agent = users["zhoumin"]
+    usable = CatalogEntry.objects.filter(
+        parent__isnull=False, is_retired=False, queue__is_enabled=True
+    ).order_by("id")
+    latest = Ticket.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    start = max(latest or now - timedelta(hours=6), now - timedelta(hours=6))
+    step = (now - start) / (len(plans) + 1)
+    for n, plan in enumerate(plans, start=1):
+        external_userid, chat_id, entry_name, title, description, priority = plan
+        entry = usable.filter(name=entry_name).first() if entry_name else None
+        entry = entry or usable.first()
+        contact = Contact.objects.filter(external_userid=external_userid).first()
+        chat = CustomerGroupChat.objects.filter(chat_id=chat_id).first()
+        customer = contact.customer if contact else chat.customer
+        with demo_clock(start + step * n):
+            customer_services.file_ticket(
+                actor=agent,
+                title=title,
+                description=description,
+                catalog_entry_id=entry.pk,
+                priority=priority,
+                channel="external_group" if chat else "single_chat",
+                customer_id=customer.pk,
+                contact_id=contact.pk if contact else None,
+                group_chat_id=chat.pk if chat else None,
             )
 
 
