@@ -44,6 +44,8 @@ def add_field(page, *, name, type_label, required, scope_label, extra=None):
         extra(dialog)
     dialog.locator("[data-testid=field-save]").click()
     expect(page.locator("[data-testid=field-list]")).to_contain_text(name)
+    # Bootstrap ignores "show" while the dialog is still fading out: wait as a person would.
+    expect(dialog).to_be_hidden()
 
 
 @pytest.mark.parametrize("width", [1280, 375])
