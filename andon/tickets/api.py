@@ -198,13 +198,14 @@ class TicketDetailView(APIView):
 
 
 class TicketActionView(APIView):
-    """POST runs one service on the ticket and answers with the updated ticket."""
+    """POST runs one service on the ticket and answers with the updated ticket. Each action is a
+    subclass made by `_action`: its service, its request body and which body fields the service
+    takes under which keyword."""
 
     parser_classes = PARSERS
     request_serializer = None
-
-    def perform(self, *, ticket_id: int, actor, data: dict) -> None:
-        raise NotImplementedError
+    service = None
+    arguments: dict[str, str] = {}
 
     def post(self, request, ticket_id):
         pk = _ticket_pk(ticket_id)
@@ -215,162 +216,101 @@ class TicketActionView(APIView):
             serializer = self.request_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        self.perform(ticket_id=pk, actor=request.user, data=data)
+        kwargs = {keyword: data[field] for keyword, field in self.arguments.items()}
+        type(self).service(ticket_id=pk, actor=request.user, **kwargs)
         return detail_response(request, pk, after_action=True)
 
 
-def _action_schema(name: str, summary: str, request_serializer, *errors: int):
-    return extend_schema(
+def _action(name, summary, service, request_serializer=None, errors=(), **arguments):
+    """An action endpoint; `arguments` maps the service's keywords to request-body fields."""
+
+    def post(self, request, ticket_id):
+        return TicketActionView.post(self, request, ticket_id)
+
+    schema = extend_schema(
         operation_id=f"tickets_{name}",
         summary=summary,
         request=request_serializer,
         responses={
             200: OpenApiResponse(TicketDetailSerializer, description="the updated ticket"),
-            **error_responses(*errors),
+            **error_responses(*(errors or (400, 401, 403, 404, 409))),
+        },
+    )
+    return type(
+        f"{name.title().replace('_', '')}View",
+        (TicketActionView,),
+        {
+            "request_serializer": request_serializer,
+            "service": staticmethod(service),
+            "arguments": arguments,
+            "post": schema(post),
+            "__module__": __name__,
         },
     )
 
 
-class ClaimView(TicketActionView):
-    @_action_schema("claim", "认领: make the caller the assignee", None, 401, 403, 404, 409)
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.claim_ticket(ticket_id=ticket_id, actor=actor)
-
-
-class UrgeView(TicketActionView):
-    request_serializer = NoteSerializer
-
-    @_action_schema("urge", "催单: urge the assignee", NoteSerializer, 400, 401, 403, 404, 409, 429)
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.urge_ticket(ticket_id=ticket_id, actor=actor, note=data["note"])
-
-
-class TransferView(TicketActionView):
-    request_serializer = TransferSerializer
-
-    @_action_schema(
-        "transfer",
-        "转单: to another queue (re-dispatched) and/or a person",
-        TransferSerializer,
-        400,
-        401,
-        403,
-        404,
-        409,
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.transfer_ticket(
-            ticket_id=ticket_id,
-            actor=actor,
-            queue_id=data["queue"],
-            assignee_id=data["assignee"],
-            note=data["note"],
-        )
-
-
-class NeedInfoView(TicketActionView):
-    request_serializer = RequiredNoteSerializer
-
-    @_action_schema(
-        "need_info",
-        "要求补充: ask the requester for information",
-        RequiredNoteSerializer,
-        400,
-        401,
-        403,
-        404,
-        409,
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.request_info(ticket_id=ticket_id, actor=actor, note=data["note"])
-
-
-class ResumeView(TicketActionView):
-    request_serializer = NoteSerializer
-
-    @_action_schema(
-        "resume", "补充完成: back to processing", NoteSerializer, 400, 401, 403, 404, 409
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.resume_ticket(ticket_id=ticket_id, actor=actor, note=data["note"])
-
-
-class ResolveView(TicketActionView):
-    request_serializer = ResolveSerializer
-
-    @_action_schema(
-        "resolve", "解决: hand over for confirmation", ResolveSerializer, 400, 401, 403, 404, 409
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.resolve_ticket(ticket_id=ticket_id, actor=actor, resolution=data["resolution"])
-
-
-class ConfirmView(TicketActionView):
-    request_serializer = NoteSerializer
-
-    @_action_schema(
-        "confirm", "确认完成: the requester accepts", NoteSerializer, 400, 401, 403, 404, 409
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.confirm_ticket(ticket_id=ticket_id, actor=actor, note=data["note"])
-
-
-class ReopenView(TicketActionView):
-    request_serializer = ReopenSerializer
-
-    @_action_schema(
-        "reopen", "重新打开: back to processing", ReopenSerializer, 400, 401, 403, 404, 409
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.reopen_ticket(ticket_id=ticket_id, actor=actor, reason=data["reason"])
-
-
-class CloseView(TicketActionView):
-    request_serializer = NoteSerializer
-
-    @_action_schema("close", "关闭", NoteSerializer, 400, 401, 403, 404, 409)
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.close_ticket(ticket_id=ticket_id, actor=actor, note=data["note"])
-
-
-class CancelView(TicketActionView):
-    request_serializer = CancelSerializer
-
-    @_action_schema(
-        "cancel", "取消: withdrawn by the requester", CancelSerializer, 400, 401, 403, 404, 409
-    )
-    def post(self, request, ticket_id):
-        return super().post(request, ticket_id)
-
-    def perform(self, *, ticket_id, actor, data):
-        services.cancel_ticket(ticket_id=ticket_id, actor=actor, reason=data["reason"])
+ClaimView = _action(
+    "claim",
+    "认领: make the caller the assignee",
+    services.claim_ticket,
+    errors=(401, 403, 404, 409),
+)
+UrgeView = _action(
+    "urge",
+    "催单: urge the assignee",
+    services.urge_ticket,
+    NoteSerializer,
+    errors=(400, 401, 403, 404, 409, 429),
+    note="note",
+)
+TransferView = _action(
+    "transfer",
+    "转单: to another queue (re-dispatched) and/or a person",
+    services.transfer_ticket,
+    TransferSerializer,
+    queue_id="queue",
+    assignee_id="assignee",
+    note="note",
+)
+NeedInfoView = _action(
+    "need_info",
+    "要求补充: ask the requester for information",
+    services.request_info,
+    RequiredNoteSerializer,
+    note="note",
+)
+ResumeView = _action(
+    "resume", "补充完成: back to processing", services.resume_ticket, NoteSerializer, note="note"
+)
+ResolveView = _action(
+    "resolve",
+    "解决: hand over for confirmation",
+    services.resolve_ticket,
+    ResolveSerializer,
+    resolution="resolution",
+)
+ConfirmView = _action(
+    "confirm",
+    "确认完成: the requester accepts",
+    services.confirm_ticket,
+    NoteSerializer,
+    note="note",
+)
+ReopenView = _action(
+    "reopen",
+    "重新打开: back to processing",
+    services.reopen_ticket,
+    ReopenSerializer,
+    reason="reason",
+)
+CloseView = _action("close", "关闭", services.close_ticket, NoteSerializer, note="note")
+CancelView = _action(
+    "cancel",
+    "取消: withdrawn by the requester",
+    services.cancel_ticket,
+    CancelSerializer,
+    reason="reason",
+)
 
 
 # --- comments, events, attachments ----------------------------------------------------------
