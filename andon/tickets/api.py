@@ -197,10 +197,10 @@ class TicketDetailView(APIView):
 # --- actions --------------------------------------------------------------------------------
 
 
+# Each action is a subclass made by `_action`: its service, its request body, and which body
+# fields the service takes under which keyword.
 class TicketActionView(APIView):
-    """POST runs one service on the ticket and answers with the updated ticket. Each action is a
-    subclass made by `_action`: its service, its request body and which body fields the service
-    takes under which keyword."""
+    """POST runs one service on the ticket and answers with the updated ticket."""
 
     parser_classes = PARSERS
     request_serializer = None
