@@ -1,14 +1,5 @@
 from andon.accounts.permissions import ALL_CODES, has_perm
-
-# Any of these opens the configuration section (配置).
-CONFIG_CODES = (
-    "queues.manage",
-    "catalog.manage",
-    "fields.manage",
-    "roles.manage",
-    "people.manage",
-    "integrations.manage",
-)
+from andon.core.views import CONFIG_SECTIONS
 
 
 def navigation(request):
@@ -18,7 +9,8 @@ def navigation(request):
     from andon.notifications.models import Notification
 
     can = {code.replace(".", "_"): has_perm(user, code) for code in sorted(ALL_CODES)}
-    can["config"] = any(has_perm(user, code) for code in CONFIG_CODES)
+    # Any permission that opens a section of 配置 shows it in the navigation.
+    can["config"] = any(has_perm(user, code) for *_, code in CONFIG_SECTIONS)
     return {
         "can": can,
         "unread_notifications": Notification.objects.filter(
