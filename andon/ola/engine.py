@@ -104,8 +104,9 @@ def _reschedule(timer: OlaTimer, next_action_at) -> None:
     timer.next_action_at = next_action_at
     timer.token = uuid.uuid4().hex if next_action_at else ""
     if next_action_at is not None:
-        timer_id, token, eta = timer.pk, timer.token, next_action_at
-        transaction.on_commit(lambda: _enqueue_step(timer_id, token, eta))
+        # The primary key is read at commit: a new timer is saved after it is planned.
+        token, eta = timer.token, next_action_at
+        transaction.on_commit(lambda: _enqueue_step(timer.pk, token, eta))
 
 
 def _enqueue_step(timer_id: int, token: str, eta) -> None:
@@ -151,7 +152,6 @@ def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[
             started_at=now,
             created_at=now,
         )
-        timer.save()
         _plan_running(timer, spec, now, target)
         timer.save()
         started.append(timer)
