@@ -5,7 +5,7 @@
 Uses the database from DATABASE_URL (PostgreSQL for the published numbers). People, queues and
 the catalog are created through the ORM; tickets and their `created` events are bulk-inserted
 (the services are measured separately by bench/api_bench.py), with a realistic mix of statuses,
-priorities, queues and assignees spread over the last 180 days.
+priorities, channels, queues and assignees spread over the last 180 days.
 """
 
 import argparse
@@ -42,6 +42,16 @@ STATUS_MIX = [
     (Status.CANCELLED, 5),
 ]
 PRIORITY_MIX = [("L1", 5), ("L2", 20), ("L3", 50), ("L4", 25)]
+CHANNEL_MIX = [
+    ("web", 25),
+    ("employee", 25),
+    ("portal", 15),
+    ("single_chat", 12),
+    ("external_group", 10),
+    ("wechat_kf", 5),
+    ("api", 5),
+    ("email", 3),
+]
 
 
 def ensure_org(queues: int, people_per_queue: int):
@@ -131,7 +141,9 @@ def generate(total: int, batch: int, seed: int) -> None:
                     assignee=assignee,
                     requester=requester,
                     created_by=requester,
-                    channel="api",
+                    channel=weighted(rng, CHANNEL_MIX),
+                    urge_count=rng.choice((0, 0, 0, 0, 0, 0, 1, 1, 2, 3)),
+                    reopen_count=1 if rng.random() < 0.04 else 0,
                     created_at=created,
                     updated_at=created,
                     first_response_at=created + timedelta(minutes=rng.randint(1, 120))

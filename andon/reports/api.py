@@ -39,6 +39,11 @@ SECONDS = {"allow_null": True, "help_text": "business seconds, null without data
 class SummarySerializer(serializers.Serializer):
     locals()["from"] = serializers.DateField()  # a Python keyword, so set by name
     to = serializers.DateField()
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="when the daily roll-up these counts come from was last refreshed (each "
+        "minute by the worker); percentiles read the raw timers",
+    )
     created = serializers.IntegerField()
     resolved = serializers.IntegerField()
     backlog = serializers.IntegerField(help_text="open at the end of the range")

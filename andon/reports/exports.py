@@ -40,12 +40,17 @@ def _percent(value):
     return None if value is None else round(value * 100, 2)
 
 
+def _local_text(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def view_tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
     """The page's numbers as (title, header, rows) tables."""
     s = report["summary"]
     summary_rows = [
         [_("开始日期"), s["from"]],
         [_("结束日期"), s["to"]],
+        [_("统计截至"), _local_text(s["as_of"])],
         [_("新建"), s["created"]],
         [_("已解决"), s["resolved"]],
         [_("期末积压"), s["backlog"]],

@@ -1,5 +1,8 @@
-"""Report numbers. Every aggregation runs in the database (COUNT/SUM/AVG with FILTER, grouped by
-day, queue, priority, handler or catalog entry); Python only merges a handful of grouped rows.
+"""Report numbers. Counts, sums and means come from the daily roll-up (`DailyRollup`, one row per
+local day × queue × priority × catalog entry × handler × channel, kept by `reports.rollup`), so a
+report over a million tickets aggregates a few thousand narrow rows in the database. Percentiles
+and the live lists (about to breach, breached now, 我的) read the raw timers and tickets through
+their indexes. Python only merges a handful of grouped rows.
 
 Definitions (the page, the API and the exports all read these functions):
 
@@ -7,29 +10,30 @@ Definitions (the page, the API and the exports all read these functions):
 * **resolved** — tickets whose `resolved_at` falls in the range (a reopen clears it, so a ticket
   counts once, when it was last resolved).
 * **finished** — resolved, or closed/cancelled without a resolution: COALESCE(resolved_at,
-  closed_at). **backlog** at an instant T = created before T and not finished before T; the
-  series walks back from the backlog at the end of the range with the daily created/finished
-  counts, so it costs three queries for any number of days.
+  closed_at). **backlog** at the end of a day = created on or before it and not finished on or
+  before it; the series walks back from the backlog at the end of the range with the daily
+  created/finished counts.
 * **OLA** — response and resolution timers (`OlaTimer`) started in the range, counted against the
   queue whose time they measured. A timer is *met* when `met_at` is set and it never breached,
   *breached* when `breached_at` is set; running and stopped-without-outcome timers are not yet
   decided and are left out of the rates. Business-time durations are the timers'
   `elapsed_seconds` (set when met).
 * **reopen rate** — share of the resolved tickets that were reopened at least once.
+* Dimensions are the ticket's current ones (queue, priority, catalog entry, handler, channel).
 * Scope: `report_scope(user)` — None for everything (admins, observers), else the queue ids the
   person may report on.
+* Freshness: the roll-up is refreshed every minute by the worker; `as_of` says when it was last.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    Avg,
     Count,
     F,
     FloatField,
@@ -37,16 +41,19 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from andon.accounts.models import Department
+from andon.accounts.models import Department, User
 from andon.accounts.permissions import has_perm
+from andon.catalog.models import CatalogEntry
 from andon.core.errors import PermissionDenied
 from andon.ola.models import Metric, OlaTimer, TimerState
-from andon.queues.models import QueueMembership
+from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
+from andon.reports import rollup
+from andon.reports.models import DailyRollup
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES, Ticket
 
 PERCENTILES = (0.5, 0.9)
@@ -124,7 +131,8 @@ class ReportFilters:
 
 
 def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    """Days are the desk's (settings.TIME_ZONE), the same days the roll-up counts by."""
+    return rollup.day_start(day)
 
 
 def default_range(today: date | None = None, days: int = 30) -> tuple[date, date]:
@@ -151,10 +159,6 @@ def _ticket_conditions(scope, f: ReportFilters, prefix: str = "", queue_field=No
     return condition
 
 
-def finished_expression():
-    return Coalesce("resolved_at", "closed_at")
-
-
 def scoped_tickets(scope, f: ReportFilters) -> QuerySet[Ticket]:
     if scope is not None and not scope:
         return Ticket.objects.none()
@@ -171,21 +175,56 @@ def scoped_timers(scope, f: ReportFilters) -> QuerySet[OlaTimer]:
     ).order_by()
 
 
+def scoped_rollup(scope, f: ReportFilters) -> QuerySet[DailyRollup]:
+    """Roll-up rows under the scope and filters (its columns carry the tickets' names)."""
+    if scope is not None and not scope:
+        return DailyRollup.objects.none()
+    return DailyRollup.objects.filter(_ticket_conditions(scope, f)).order_by()
+
+
 def created_in_range(qs, f: ReportFilters):
     return qs.filter(created_at__gte=f.start_at, created_at__lt=f.end_at)
 
 
-def finished_in_range(qs, f: ReportFilters):
-    return qs.annotate(finished_at=finished_expression()).filter(
-        finished_at__gte=f.start_at, finished_at__lt=f.end_at
+def as_of() -> datetime | None:
+    return rollup.refreshed_at()
+
+
+# --- sums over the roll-up ---------------------------------------------------------------------
+
+TICKET_COUNTERS = ("created", "urges", "finished", "resolved", "reopened")
+
+
+def _sums(names, condition: Q | None = None) -> dict:
+    return {name: Coalesce(Sum(name, filter=condition), 0) for name in names}
+
+
+def _ola_sums(condition: Q | None = None) -> dict:
+    return _sums(
+        [
+            f"{metric}_{part}"
+            for metric in OLA_METRICS
+            for part in ("met", "breached", "timed", "seconds")
+        ],
+        condition,
     )
 
 
-def backlog_at(qs, instant: datetime):
-    """Tickets open at `instant`: created before it and not finished before it."""
-    return qs.annotate(finished_at=finished_expression()).filter(
-        Q(finished_at__isnull=True) | Q(finished_at__gte=instant), created_at__lt=instant
-    )
+def _backlog_sum():
+    """Created minus finished over every day up to the end: what is still open at its end."""
+    return Coalesce(Sum(F("created") - F("finished")), 0)
+
+
+def _ola_numbers(row: dict) -> dict:
+    out = {}
+    for metric in OLA_METRICS:
+        met, breached = row[f"{metric}_met"], row[f"{metric}_breached"]
+        timed = row[f"{metric}_timed"]
+        out[f"{metric}_met"] = met
+        out[f"{metric}_breached"] = breached
+        out[f"{metric}_met_rate"] = _rate(met, met + breached)
+        out[f"mean_{metric}_seconds"] = _round(row[f"{metric}_seconds"] / timed) if timed else None
+    return out
 
 
 # --- percentiles: percentile_cont on PostgreSQL, an ordered offset elsewhere ----------------
@@ -209,10 +248,6 @@ def uses_percentile_cont() -> bool:
     return connection.vendor == "postgresql"
 
 
-def percentile_key(metric: str, p: float) -> str:
-    return f"{metric}_p{round(p * 100)}"
-
-
 def _ordered_offset_percentile(values_qs, n: int, p: float) -> float | None:
     """percentile_cont over an ordered column by reading the one or two rows around the rank."""
     if n <= 0:
@@ -227,49 +262,31 @@ def _ordered_offset_percentile(values_qs, n: int, p: float) -> float | None:
     return float(rows[0]) + (float(rows[1]) - float(rows[0])) * (position - low)
 
 
-def duration_stats(timers: QuerySet[OlaTimer], f: ReportFilters | None = None) -> dict:
-    """For response and resolution timers: met, breached, met rate, mean and percentiles of the
-    business seconds they took. One aggregate query on PostgreSQL; on SQLite the percentiles add
-    one ordered-offset query each."""
-    aggregates = {}
-    for metric in OLA_METRICS:
-        of_metric = Q(metric=metric)
-        timed = of_metric & Q(elapsed_seconds__isnull=False)
-        aggregates[f"{metric}_met"] = Count(
-            "id", filter=of_metric & Q(met_at__isnull=False, breached_at__isnull=True)
-        )
-        aggregates[f"{metric}_breached"] = Count(
-            "id", filter=of_metric & Q(breached_at__isnull=False)
-        )
-        aggregates[f"{metric}_timed"] = Count("id", filter=timed)
-        aggregates[f"{metric}_mean"] = Avg("elapsed_seconds", filter=timed)
-        if uses_percentile_cont():
-            for p in PERCENTILES:
-                aggregates[percentile_key(metric, p)] = PercentileCont(
-                    "elapsed_seconds", p, filter=timed
-                )
-    row = timers.aggregate(**aggregates)
-    if not uses_percentile_cont():
-        for metric in OLA_METRICS:
-            ordered = (
-                timers.filter(metric=metric, elapsed_seconds__isnull=False)
-                .order_by("elapsed_seconds")
-                .values_list("elapsed_seconds", flat=True)
-            )
-            for p in PERCENTILES:
-                row[percentile_key(metric, p)] = _ordered_offset_percentile(
-                    ordered, row[f"{metric}_timed"], p
-                )
+def duration_percentiles(timers: QuerySet[OlaTimer]) -> dict:
+    """p50/p90 of the business seconds response and resolution timers took, exact, from the
+    raw timers (a roll-up cannot sum percentiles). One query on PostgreSQL; on SQLite a count
+    and an ordered-offset read per metric and percentile."""
     out = {}
+    if uses_percentile_cont():
+        aggregates = {
+            f"p{round(p * 100)}_{metric}_seconds": PercentileCont(
+                "elapsed_seconds", p, filter=Q(metric=metric, elapsed_seconds__isnull=False)
+            )
+            for metric in OLA_METRICS
+            for p in PERCENTILES
+        }
+        return {key: _round(value) for key, value in timers.aggregate(**aggregates).items()}
     for metric in OLA_METRICS:
-        met, breached = row[f"{metric}_met"], row[f"{metric}_breached"]
-        out[f"{metric}_met"] = met
-        out[f"{metric}_breached"] = breached
-        out[f"{metric}_met_rate"] = _rate(met, met + breached)
-        out[f"mean_{metric}_seconds"] = _round(row[f"{metric}_mean"])
+        ordered = (
+            timers.filter(metric=metric, elapsed_seconds__isnull=False)
+            .order_by("elapsed_seconds")
+            .values_list("elapsed_seconds", flat=True)
+        )
+        n = ordered.count()
         for p in PERCENTILES:
-            key = percentile_key(metric, p)
-            out[f"p{round(p * 100)}_{metric}_seconds"] = _round(row[key])
+            out[f"p{round(p * 100)}_{metric}_seconds"] = _round(
+                _ordered_offset_percentile(ordered, n, p)
+            )
     return out
 
 
@@ -284,48 +301,32 @@ def _round(value) -> float | None:
 # --- the series and the summary ------------------------------------------------------------
 
 
-def _local_date(field_name_or_expr):
-    return TruncDate(field_name_or_expr, tzinfo=timezone.get_current_timezone())
-
-
 def series(scope, f: ReportFilters) -> list[dict]:
     """Per day: created, resolved, backlog at the end of the day; plus urges (on the tickets
-    created that day) and reopened (among those resolved that day). Three queries."""
-    tickets = scoped_tickets(scope, f)
-    created_rows = (
-        created_in_range(tickets, f)
-        .annotate(day=_local_date("created_at"))
+    created that day) and reopened (among those resolved that day). Two queries."""
+    rows = scoped_rollup(scope, f)
+    per_day = {
+        _as_date(r["day"]): r
+        for r in rows.filter(day__gte=f.start, day__lte=f.end)
         .values("day")
-        .annotate(created=Count("id"), urges=Coalesce(Sum("urge_count"), 0))
-    )
-    finished_rows = (
-        finished_in_range(tickets, f)
-        .annotate(day=_local_date(F("finished_at")))
-        .values("day")
-        .annotate(
-            finished=Count("id"),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            reopened=Count("id", filter=Q(resolved_at__isnull=False, reopen_count__gt=0)),
-        )
-    )
-    created = {_as_date(r["day"]): r for r in created_rows}
-    finished = {_as_date(r["day"]): r for r in finished_rows}
-    backlog = backlog_at(tickets, f.end_at).count()
+        .annotate(**_sums(TICKET_COUNTERS))
+    }
+    backlog = rows.filter(day__lte=f.end).aggregate(backlog=_backlog_sum())["backlog"]
     days = []
     for day in reversed(f.days):
-        c, d = created.get(day, {}), finished.get(day, {})
+        r = per_day.get(day) or dict.fromkeys(TICKET_COUNTERS, 0)
         days.append(
             {
                 "date": day.isoformat(),
-                "created": c.get("created", 0),
-                "resolved": d.get("resolved", 0),
+                "created": r["created"],
+                "resolved": r["resolved"],
                 "backlog": backlog,
-                "urges": c.get("urges", 0),
-                "reopened": d.get("reopened", 0),
+                "urges": r["urges"],
+                "reopened": r["reopened"],
             }
         )
         # Walking back one day: undo that day's arrivals and departures.
-        backlog = backlog - c.get("created", 0) + d.get("finished", 0)
+        backlog = backlog - r["created"] + r["finished"]
     days.reverse()
     return days
 
@@ -346,6 +347,7 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
     result = {
         "from": f.start.isoformat(),
         "to": f.end.isoformat(),
+        "as_of": as_of(),
         "created": created,
         "resolved": resolved,
         "backlog": days[-1]["backlog"] if days else 0,
@@ -353,107 +355,72 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
         "reopened": reopened,
         "reopen_rate": _rate(reopened, resolved),
     }
+    ola = scoped_rollup(scope, f).filter(day__gte=f.start, day__lte=f.end).aggregate(**_ola_sums())
+    result.update(_ola_numbers(ola))
     timers = scoped_timers(scope, f).filter(started_at__gte=f.start_at, started_at__lt=f.end_at)
-    result.update(duration_stats(timers))
+    result.update(duration_percentiles(timers))
     return result
 
 
 # --- breakdowns ----------------------------------------------------------------------------
 
-# dimension -> (ticket group field, ticket label field, timer group field, timer label field)
-DIMENSIONS = {
-    "queue": ("queue_id", "queue__name", "queue_id", "queue__name"),
-    "priority": ("priority", None, "ticket__priority", None),
-    "handler": (
-        "assignee_id",
-        "assignee__display_name",
-        "ticket__assignee_id",
-        "ticket__assignee__display_name",
-    ),
-}
-USERNAME_FIELDS = {"handler": ("assignee__username", "ticket__assignee__username")}
+# dimension -> the roll-up column it groups by
+DIMENSIONS = {"queue": "queue_id", "priority": "priority", "handler": "assignee_id"}
+BREAKDOWN_COUNTERS = ("created", "urges", "resolved", "reopened")
 
 
 def breakdown(scope, f: ReportFilters, by: str) -> list[dict]:
     """Per queue, priority or handler: created, resolved, reopen rate, urges, backlog at the end
-    of the range, OLA met/breached and rates, mean business seconds. Four grouped queries."""
-    group, label, timer_group, timer_label = DIMENSIONS[by]
-    tickets = scoped_tickets(scope, f)
-    label_fields = [x for x in (label, USERNAME_FIELDS.get(by, (None,))[0]) if x]
-    timer_label_fields = [x for x in (timer_label, USERNAME_FIELDS.get(by, (None, None))[1]) if x]
-
-    rows: dict = {}
-
-    def row_for(key, names: dict):
-        if key not in rows:
-            rows[key] = {
-                "key": key,
-                "name": _label(by, key, names),
-                "created": 0,
-                "resolved": 0,
-                "reopened": 0,
-                "urges": 0,
-                "backlog": 0,
-                "response_met": 0,
-                "response_breached": 0,
-                "resolution_met": 0,
-                "resolution_breached": 0,
-                "mean_response_seconds": None,
-                "mean_resolution_seconds": None,
+    of the range, OLA met/breached and rates, mean business seconds. One grouped query (over
+    every day up to the end, for the backlog) and one for the names."""
+    group = DIMENSIONS[by]
+    in_range = Q(day__gte=f.start)
+    grouped = (
+        scoped_rollup(scope, f)
+        .filter(day__lte=f.end)
+        .values(group)
+        # The backlog first: later annotations reuse the column names they sum.
+        .annotate(backlog=_backlog_sum())
+        .annotate(**_sums(BREAKDOWN_COUNTERS, in_range), **_ola_sums(in_range))
+    )
+    rows = []
+    for r in grouped:
+        counts = [r[name] for name in (*BREAKDOWN_COUNTERS, "backlog")]
+        ola = _ola_numbers(r)
+        if (
+            not any(counts)
+            and not any(
+                ola[f"{metric}_{part}"] for metric in OLA_METRICS for part in ("met", "breached")
+            )
+            and not any(r[f"{metric}_timed"] for metric in OLA_METRICS)
+        ):
+            continue  # only history before the range, all of it finished
+        rows.append(
+            {
+                "key": r[group],
+                **{name: r[name] for name in (*BREAKDOWN_COUNTERS, "backlog")},
+                "reopen_rate": _rate(r["reopened"], r["resolved"]),
+                **ola,
             }
-        return rows[key]
+        )
+    names = _names(by, [row["key"] for row in rows])
+    for row in rows:
+        row["name"] = _label(by, row["key"], names)
+    return sorted(rows, key=lambda row: _sort_key(by, row))
 
-    def names_of(record, fields, group_field):
+
+def _names(by: str, keys: list) -> dict:
+    ids = [k for k in keys if k is not None]
+    if by == "queue" and ids:
+        return dict(Queue.objects.filter(pk__in=ids).values_list("id", "name"))
+    if by == "handler" and ids:
         return {
-            "key": record[group_field],
-            "name": record.get(fields[0]) if fields else None,
-            "username": record.get(fields[1]) if len(fields) > 1 else None,
+            pk: display or username
+            for pk, display, username in User.objects.filter(pk__in=ids).values_list(
+                "id", "display_name", "username"
+            )
         }
-
-    for r in (
-        created_in_range(tickets, f)
-        .values(group, *label_fields)
-        .annotate(n=Count("id"), urges=Coalesce(Sum("urge_count"), 0))
-    ):
-        row = row_for(r[group], names_of(r, label_fields, group))
-        row["created"], row["urges"] = r["n"], r["urges"]
-    for r in (
-        finished_in_range(tickets, f)
-        .filter(resolved_at__isnull=False)
-        .values(group, *label_fields)
-        .annotate(n=Count("id"), reopened=Count("id", filter=Q(reopen_count__gt=0)))
-    ):
-        row = row_for(r[group], names_of(r, label_fields, group))
-        row["resolved"], row["reopened"] = r["n"], r["reopened"]
-    for r in backlog_at(tickets, f.end_at).values(group, *label_fields).annotate(n=Count("id")):
-        row_for(r[group], names_of(r, label_fields, group))["backlog"] = r["n"]
-
-    timers = scoped_timers(scope, f).filter(started_at__gte=f.start_at, started_at__lt=f.end_at)
-    aggregates = {}
-    for metric in OLA_METRICS:
-        of_metric = Q(metric=metric)
-        aggregates[f"{metric}_met"] = Count(
-            "id", filter=of_metric & Q(met_at__isnull=False, breached_at__isnull=True)
-        )
-        aggregates[f"{metric}_breached"] = Count(
-            "id", filter=of_metric & Q(breached_at__isnull=False)
-        )
-        aggregates[f"mean_{metric}_seconds"] = Avg(
-            "elapsed_seconds", filter=of_metric & Q(elapsed_seconds__isnull=False)
-        )
-    for r in timers.values(timer_group, *timer_label_fields).annotate(**aggregates):
-        row = row_for(r[timer_group], names_of(r, timer_label_fields, timer_group))
-        for metric in OLA_METRICS:
-            row[f"{metric}_met"] = r[f"{metric}_met"]
-            row[f"{metric}_breached"] = r[f"{metric}_breached"]
-            row[f"mean_{metric}_seconds"] = _round(r[f"mean_{metric}_seconds"])
-
-    for row in rows.values():
-        row["reopen_rate"] = _rate(row["reopened"], row["resolved"])
-        for metric in OLA_METRICS:
-            met, breached = row[f"{metric}_met"], row[f"{metric}_breached"]
-            row[f"{metric}_met_rate"] = _rate(met, met + breached)
-    return sorted(rows.values(), key=lambda r: _sort_key(by, r))
+    return {}
 
 
 def _label(by: str, key, names: dict) -> str:
@@ -461,7 +428,7 @@ def _label(by: str, key, names: dict) -> str:
         return str(key)
     if key is None:
         return _("（未分配）") if by == "handler" else _("（无队列）")
-    return names.get("name") or names.get("username") or str(key)
+    return names.get(key) or str(key)
 
 
 def _sort_key(by, row):
@@ -474,32 +441,37 @@ def _sort_key(by, row):
 def top_catalog(scope, f: ReportFilters, limit: int = 10) -> list[dict]:
     """The catalog entries most tickets were filed under in the range, with how many of those
     tickets are resolved by now."""
-    rows = (
-        created_in_range(scoped_tickets(scope, f), f)
-        .values("catalog_entry_id", "catalog_entry__name", "catalog_entry__parent__name")
+    in_range = scoped_rollup(scope, f).filter(day__gte=f.start, day__lte=f.end)
+    rows = list(
+        in_range.values("catalog_entry_id")
         .annotate(
-            created=Count("id"),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            urges=Coalesce(Sum("urge_count"), 0),
+            n=Coalesce(Sum("created"), 0),
+            resolved_now=Coalesce(Sum("created_resolved"), 0),
+            urge_sum=Coalesce(Sum("urges"), 0),
         )
-        .order_by("-created", "catalog_entry_id")[:limit]
+        .filter(n__gt=0)
+        .order_by("-n", "catalog_entry_id")[:limit]
     )
-    total = created_in_range(scoped_tickets(scope, f), f).count() if rows else 0
-    out = []
-    for r in rows:
-        parent = r["catalog_entry__parent__name"]
-        name = r["catalog_entry__name"]
-        out.append(
-            {
-                "id": r["catalog_entry_id"],
-                "name": f"{parent} / {name}" if parent else name,
-                "created": r["created"],
-                "resolved": r["resolved"],
-                "urges": r["urges"],
-                "share": _rate(r["created"], total),
-            }
-        )
-    return out
+    if not rows:
+        return []
+    total = in_range.aggregate(total=Coalesce(Sum("created"), 0))["total"]
+    entries = {
+        pk: f"{parent} / {name}" if parent else name
+        for pk, name, parent in CatalogEntry.objects.filter(
+            pk__in=[r["catalog_entry_id"] for r in rows]
+        ).values_list("id", "name", "parent__name")
+    }
+    return [
+        {
+            "id": r["catalog_entry_id"],
+            "name": entries.get(r["catalog_entry_id"], str(r["catalog_entry_id"])),
+            "created": r["n"],
+            "resolved": r["resolved_now"],
+            "urges": r["urge_sum"],
+            "share": _rate(r["n"], total),
+        }
+        for r in rows
+    ]
 
 
 # --- now: about to breach and breached --------------------------------------------------------
@@ -589,6 +561,7 @@ def full_report(scope, f: ReportFilters, hours: int = 4) -> dict:
         "by_handler": breakdown(scope, f, "handler"),
         "top_catalog": top_catalog(scope, f),
         "at_risk": at_risk(scope, f, hours=hours),
+        "as_of": as_of(),
     }
 
 

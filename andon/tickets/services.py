@@ -33,6 +33,7 @@ from andon.notifications.services import notify_for_event
 from andon.ola import engine as ola_engine
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.services import pick_assignee
+from andon.reports import rollup as report_rollup
 from andon.tickets import policies
 from andon.tickets.models import (
     OPEN_STATUSES,
@@ -80,6 +81,7 @@ def record_event(
     # OLA timers react to every event (start, pause, meet, stop) in the same transaction.
     ola_engine.on_ticket_event(ticket=ticket, event=event)
     search_index.on_ticket_event(ticket=ticket, event=event)  # resolved tickets are searchable
+    report_rollup.on_ticket_event(ticket=ticket, event=event)  # the days this change moves
     return event
 
 
@@ -709,10 +711,16 @@ def _status_change(
     before = {"status": ticket.status}
     after = {"status": to}
     previous_assignee = ticket.assignee
+    previous_stamps = {name: getattr(ticket, name) for name in ("resolved_at", "closed_at")}
     ticket.status = to
     fields = ["status"]
     if extra:
         fields += extra(ticket, now, note)
+    for name, previous in previous_stamps.items():
+        # A cleared time (a reopen clears resolved_at) stays in the log, and the reports
+        # recompute the day it used to count on.
+        if previous is not None and getattr(ticket, name) != previous:
+            before[name] = previous.isoformat()
     if ticket.assignee_id != getattr(previous_assignee, "pk", None):
         before["assignee"] = _user_ref(previous_assignee)
         after["assignee"] = _user_ref(ticket.assignee)

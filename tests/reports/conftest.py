@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from andon.ola.models import OlaTimer
+from andon.reports import rollup
 from andon.tickets.models import Ticket
 from tests import factories
 
@@ -255,6 +256,9 @@ def build_desk(settings) -> Desk:
     timer(t[6], R, started=at(3, 2, 16), met=at(3, 2, 16, 20), elapsed=999)
     timer(t[8], R, started=at(3, 8, 10), state="running", active=True, due=now + timedelta(hours=1))
     timer(t[10], S, started=at(2, 20, 9), state="breached", active=True, breached=at(2, 21, 9))
+    # The rows above bypass the services (to pin every timestamp), so nothing marked their
+    # days: build the reports' roll-up from them as `andon reports_rollup --rebuild` would.
+    rollup.rebuild()
     return Desk(
         qa=qa,
         qb=qb,

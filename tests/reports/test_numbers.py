@@ -13,9 +13,11 @@ resolution timers: met T1(14400) T2(28800), breached T4(40000) -> 2/3; mean 2773
           p50 28800, p90 37760
 """
 
+from datetime import datetime
+
 import pytest
 
-from andon.reports import selectors
+from andon.reports import rollup, selectors
 from tests.api.conftest import client_for
 from tests.reports.conftest import RANGE
 
@@ -30,6 +32,8 @@ def get(user, path, **params):
 
 def test_summary_for_everything(desk):
     body = get(desk.admin, SUMMARY)
+    # When the roll-up was built (by the fixture, just now).
+    assert datetime.fromisoformat(body.pop("as_of")) == rollup.refreshed_at()
     assert body == {
         "from": "2025-03-03",
         "to": "2025-03-09",
@@ -195,6 +199,6 @@ def test_percentile_function_matches_percentile_cont(desk):
     assert selectors._ordered_offset_percentile(ordered, 5, 0.5) == 999.0
     assert selectors._ordered_offset_percentile(ordered, 5, 0.9) == 1200 + (3600 - 1200) * 0.6
     assert selectors._ordered_offset_percentile(ordered, 0, 0.5) is None
-    stats = selectors.duration_stats(qs)
+    stats = selectors.duration_percentiles(qs)
     assert stats["p50_response_seconds"] == 999.0
     assert stats["p90_response_seconds"] == 2640.0

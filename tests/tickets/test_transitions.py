@@ -120,6 +120,8 @@ def test_resolve_confirm_close(ticket_in, handlers, requester, time_machine):
 @pytest.mark.parametrize("start", [Status.TO_CONFIRM, Status.DONE])
 def test_reopen_puts_the_ticket_back_in_processing(ticket_in, requester, start):
     ticket = ticket_in(start)
+    resolved_at = ticket.resolved_at
+    assert resolved_at is not None
     services.reopen_ticket(ticket_id=ticket.pk, actor=requester, reason="又坏了")
     ticket.refresh_from_db()
     assert ticket.status == Status.PROCESSING
@@ -128,7 +130,7 @@ def test_reopen_puts_the_ticket_back_in_processing(ticket_in, requester, start):
     event = ticket.events.last()
     assert (event.kind, event.before, event.after, event.note) == (
         EventKind.REOPENED,
-        {"status": start},
+        {"status": start, "resolved_at": resolved_at.isoformat()},  # the log keeps it
         {"status": "processing"},
         "又坏了",
     )
