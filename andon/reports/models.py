@@ -74,3 +74,38 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"roll-up as of {self.refreshed_at}"
+
+
+class DailyDuration(models.Model):
+    """How many response/resolution timers started this day in this queue took a business time
+    in bucket `bucket` (logarithmic, see `reports.histogram`): the percentiles' source when a
+    report is filtered by nothing finer than the queue."""
+
+    day = models.DateField()
+    queue = _dimension("queues.Queue")
+    metric = models.CharField(max_length=20)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "queue"], name="report_duration_day_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.day} q{self.queue_id} {self.metric} #{self.bucket}: {self.count}"
+
+
+class LiveRollup(models.Model):
+    """The desk now (as of the last refresh), by the same dimensions as `DailyRollup`: tickets
+    still open (created minus finished over every day) and unfinished tickets with a breached,
+    live OLA timer (counted against the timer's queue). Replaced whole by each refresh."""
+
+    queue = _dimension("queues.Queue")
+    priority = models.CharField(max_length=2)
+    catalog_entry = _dimension("catalog.CatalogEntry")
+    assignee = _dimension(settings.AUTH_USER_MODEL)
+    channel = models.CharField(max_length=20)
+    open = models.IntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"q{self.queue_id} {self.priority}: {self.open} open, {self.breached} breached"

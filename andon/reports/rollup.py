@@ -18,13 +18,20 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from andon.ola.models import Metric, OlaTimer
-from andon.reports.models import DailyRollup, RollupDirtyDay, RollupState
-from andon.tickets.models import Ticket
+from andon.ola.models import Metric, OlaTimer, TimerState
+from andon.reports.histogram import bucket_expression
+from andon.reports.models import (
+    DailyDuration,
+    DailyRollup,
+    LiveRollup,
+    RollupDirtyDay,
+    RollupState,
+)
+from andon.tickets.models import UNFINISHED_STATUSES, Ticket
 
 DIMENSIONS = ("queue_id", "priority", "catalog_entry_id", "assignee_id", "channel")
 TIMER_DIMENSIONS = (
@@ -196,9 +203,76 @@ def _write(rows: dict[tuple, dict]) -> int:
     return len(created)
 
 
+def _write_durations(start: datetime | None, end: datetime | None) -> None:
+    """The day's timers by (queue, metric, duration bucket): one grouped query."""
+    timers = OlaTimer.objects.filter(
+        metric__in=(Metric.RESPONSE, Metric.RESOLUTION), elapsed_seconds__isnull=False
+    )
+    if start is not None:
+        timers = timers.filter(started_at__gte=start, started_at__lt=end)
+    grouped = (
+        timers.annotate(rollup_day=_day_of("started_at"), bucket=bucket_expression())
+        .values("rollup_day", "queue_id", "metric", "bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    DailyDuration.objects.bulk_create(
+        [
+            DailyDuration(
+                day=_as_date(r["rollup_day"]),
+                queue_id=r["queue_id"],
+                metric=r["metric"],
+                bucket=r["bucket"],
+                count=r["n"],
+            )
+            for r in grouped
+        ],
+        batch_size=BATCH,
+    )
+
+
 def recompute_day(day: date) -> None:
+    start, end = day_start(day), day_start(day + timedelta(days=1))
     DailyRollup.objects.filter(day=day).delete()
-    _write(_collect(day_start(day), day_start(day + timedelta(days=1))))
+    DailyDuration.objects.filter(day=day).delete()
+    _write(_collect(start, end))
+    _write_durations(start, end)
+
+
+def _refresh_live() -> None:
+    """Open tickets (from the roll-up itself, so a backlog read from both always adds up) and
+    breached unfinished tickets (from the live timers), by dimension."""
+    rows: dict[tuple, dict] = {}
+    for r in (
+        DailyRollup.objects.values(*DIMENSIONS)
+        .annotate(n=Sum(F("created") - F("finished")))
+        .exclude(n=0)
+        .order_by()
+    ):
+        rows.setdefault(tuple(r[d] for d in DIMENSIONS), {"open": 0, "breached": 0})["open"] = r[
+            "n"
+        ]
+    for r in (
+        OlaTimer.objects.filter(
+            active=True,
+            state=TimerState.BREACHED,
+            metric__in=(Metric.RESPONSE, Metric.RESOLUTION),
+            ticket__status__in=UNFINISHED_STATUSES,
+        )
+        .values(*TIMER_DIMENSIONS)
+        .annotate(n=Count("ticket_id", distinct=True))
+        .order_by()
+    ):
+        key = tuple(r[d] for d in TIMER_DIMENSIONS)
+        rows.setdefault(key, {"open": 0, "breached": 0})["breached"] = r["n"]
+    LiveRollup.objects.all().delete()
+    LiveRollup.objects.bulk_create(
+        [
+            LiveRollup(**dict(zip(DIMENSIONS, key, strict=True)), **counts)
+            for key, counts in rows.items()
+        ],
+        batch_size=BATCH,
+    )
 
 
 def _lock_state(wait: bool):
@@ -226,6 +300,8 @@ def refresh(*, now: datetime | None = None) -> int:
         _forget([pk for pk, day in marks if day in chosen])
         for day in days:
             recompute_day(day)
+        if days:
+            _refresh_live()
         _stamp(state, now)
     return len(days)
 
@@ -239,7 +315,10 @@ def rebuild(*, now: datetime | None = None) -> int:
 def _rebuild_locked(state: RollupState, now) -> int:
     _forget(list(RollupDirtyDay.objects.values_list("id", flat=True)))
     DailyRollup.objects.all().delete()
+    DailyDuration.objects.all().delete()
     written = _write(_collect(None, None))
+    _write_durations(None, None)
+    _refresh_live()
     _stamp(state, now)
     return written
 

@@ -53,7 +53,8 @@ from andon.ola.models import Metric, OlaTimer, TimerState
 from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
 from andon.reports import rollup
-from andon.reports.models import DailyRollup
+from andon.reports.histogram import percentile as histogram_percentile
+from andon.reports.models import DailyDuration, DailyRollup, LiveRollup
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES, Ticket
 
 PERCENTILES = (0.5, 0.9)
@@ -182,6 +183,27 @@ def scoped_rollup(scope, f: ReportFilters) -> QuerySet[DailyRollup]:
     return DailyRollup.objects.filter(_ticket_conditions(scope, f)).order_by()
 
 
+def scoped_live(scope, f: ReportFilters) -> QuerySet[LiveRollup]:
+    if scope is not None and not scope:
+        return LiveRollup.objects.none()
+    return LiveRollup.objects.filter(_ticket_conditions(scope, f)).order_by()
+
+
+def scoped_durations(scope, f: ReportFilters) -> QuerySet[DailyDuration] | None:
+    """Duration buckets under the scope and queue filter; None when a finer filter (priority,
+    catalog entry, handler, channel) asks for more than the histogram knows."""
+    if f.catalog_entries or f.priority or f.handler or f.channel:
+        return None
+    if scope is not None and not scope:
+        return DailyDuration.objects.none()
+    qs = DailyDuration.objects.filter(day__gte=f.start, day__lte=f.end)
+    if scope is not None:
+        qs = qs.filter(queue_id__in=scope)
+    if f.queue:
+        qs = qs.filter(queue_id=f.queue)
+    return qs.order_by()
+
+
 def created_in_range(qs, f: ReportFilters):
     return qs.filter(created_at__gte=f.start_at, created_at__lt=f.end_at)
 
@@ -210,9 +232,24 @@ def _ola_sums(condition: Q | None = None) -> dict:
     )
 
 
-def _backlog_sum():
-    """Created minus finished over every day up to the end: what is still open at its end."""
+def _net_sum():
     return Coalesce(Sum(F("created") - F("finished")), 0)
+
+
+def backlog(scope, f: ReportFilters, by: tuple[str, ...] = ()) -> dict:
+    """Open at the end of the range, keyed by the `by` columns (() for one total): open now
+    minus what the days after the range added (created − finished). Open now is summed by the
+    refresh from the same roll-up, so the two always agree, and a range ending today reads no
+    day rows at all."""
+    totals: dict = {}
+    for sign, rows in (
+        (1, scoped_live(scope, f).values(*by).annotate(n=Coalesce(Sum("open"), 0))),
+        (-1, scoped_rollup(scope, f).filter(day__gt=f.end).values(*by).annotate(n=_net_sum())),
+    ):
+        for r in rows:
+            key = tuple(r[c] for c in by)
+            totals[key] = totals.get(key, 0) + sign * r["n"]
+    return totals
 
 
 def _ola_numbers(row: dict) -> dict:
@@ -290,6 +327,18 @@ def duration_percentiles(timers: QuerySet[OlaTimer]) -> dict:
     return out
 
 
+def histogram_percentiles(buckets: QuerySet[DailyDuration]) -> dict:
+    """p50/p90 per metric from the duration histogram (within 2 %, see reports.histogram)."""
+    counts: dict[str, list[tuple[int, int]]] = {metric: [] for metric in OLA_METRICS}
+    for r in buckets.values("metric", "bucket").annotate(n=Sum("count")):
+        counts.setdefault(r["metric"], []).append((r["bucket"], r["n"]))
+    return {
+        f"p{round(p * 100)}_{metric}_seconds": _round(histogram_percentile(counts[metric], p))
+        for metric in OLA_METRICS
+        for p in PERCENTILES
+    }
+
+
 def _rate(part, whole) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -311,7 +360,7 @@ def series(scope, f: ReportFilters) -> list[dict]:
         .values("day")
         .annotate(**_sums(TICKET_COUNTERS))
     }
-    backlog = rows.filter(day__lte=f.end).aggregate(backlog=_backlog_sum())["backlog"]
+    open_at_end = backlog(scope, f).get((), 0)
     days = []
     for day in reversed(f.days):
         r = per_day.get(day) or dict.fromkeys(TICKET_COUNTERS, 0)
@@ -320,13 +369,13 @@ def series(scope, f: ReportFilters) -> list[dict]:
                 "date": day.isoformat(),
                 "created": r["created"],
                 "resolved": r["resolved"],
-                "backlog": backlog,
+                "backlog": open_at_end,
                 "urges": r["urges"],
                 "reopened": r["reopened"],
             }
         )
         # Walking back one day: undo that day's arrivals and departures.
-        backlog = backlog - r["created"] + r["finished"]
+        open_at_end = open_at_end - r["created"] + r["finished"]
     days.reverse()
     return days
 
@@ -357,8 +406,12 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
     }
     ola = scoped_rollup(scope, f).filter(day__gte=f.start, day__lte=f.end).aggregate(**_ola_sums())
     result.update(_ola_numbers(ola))
-    timers = scoped_timers(scope, f).filter(started_at__gte=f.start_at, started_at__lt=f.end_at)
-    result.update(duration_percentiles(timers))
+    buckets = scoped_durations(scope, f)
+    if buckets is None:
+        timers = scoped_timers(scope, f).filter(started_at__gte=f.start_at, started_at__lt=f.end_at)
+        result.update(duration_percentiles(timers))
+    else:
+        result.update(histogram_percentiles(buckets))
     return result
 
 
@@ -366,47 +419,64 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
 
 # dimension -> the roll-up column it groups by
 DIMENSIONS = {"queue": "queue_id", "priority": "priority", "handler": "assignee_id"}
-BREAKDOWN_COUNTERS = ("created", "urges", "resolved", "reopened")
+BREAKDOWN_COUNTERS = ("created", "urges", "resolved", "reopened", "created_resolved")
+OLA_PARTS = ("met", "breached", "timed", "seconds")
+
+
+def _cube(scope, f: ReportFilters, columns: tuple[str, ...]) -> list[dict]:
+    """The range's sums grouped by `columns`: one scan of the range's roll-up rows, however
+    many breakdowns are read off it."""
+    return list(
+        scoped_rollup(scope, f)
+        .filter(day__gte=f.start, day__lte=f.end)
+        .values(*columns)
+        .annotate(**_sums(BREAKDOWN_COUNTERS), **_ola_sums())
+    )
+
+
+def breakdowns(scope, f: ReportFilters, by: tuple[str, ...] = tuple(DIMENSIONS)) -> dict:
+    """Per queue, priority and/or handler: created, resolved, reopen rate, urges, backlog at the
+    end of the range, OLA met/breached and rates, mean business seconds. Every breakdown asked
+    for comes from one grouped query over the range plus the backlog's two small ones."""
+    columns = tuple(DIMENSIONS[name] for name in by)
+    cube = _cube(scope, f, columns)
+    open_at_end = backlog(scope, f, columns)
+    summed = [f"{metric}_{part}" for metric in OLA_METRICS for part in OLA_PARTS]
+    out = {}
+    for name, column in zip(by, columns, strict=True):
+        index = columns.index(column)
+        groups: dict = {}
+        for r in cube:
+            group = groups.setdefault(r[column], dict.fromkeys((*BREAKDOWN_COUNTERS, *summed), 0))
+            for counter in (*BREAKDOWN_COUNTERS, *summed):
+                group[counter] += r[counter]
+        backlog_by_key: dict = {}
+        for key, n in open_at_end.items():
+            backlog_by_key[key[index]] = backlog_by_key.get(key[index], 0) + n
+        rows = []
+        for key in set(groups) | set(backlog_by_key):
+            group = groups.get(key) or dict.fromkeys((*BREAKDOWN_COUNTERS, *summed), 0)
+            open_count = backlog_by_key.get(key, 0)
+            if not open_count and not any(group.values()):
+                continue  # only history before the range, all of it finished
+            rows.append(
+                {
+                    "key": key,
+                    **{c: group[c] for c in ("created", "urges", "resolved", "reopened")},
+                    "backlog": open_count,
+                    "reopen_rate": _rate(group["reopened"], group["resolved"]),
+                    **_ola_numbers(group),
+                }
+            )
+        names = _names(name, [row["key"] for row in rows])
+        for row in rows:
+            row["name"] = _label(name, row["key"], names)
+        out[name] = sorted(rows, key=lambda row, name=name: _sort_key(name, row))
+    return out
 
 
 def breakdown(scope, f: ReportFilters, by: str) -> list[dict]:
-    """Per queue, priority or handler: created, resolved, reopen rate, urges, backlog at the end
-    of the range, OLA met/breached and rates, mean business seconds. One grouped query (over
-    every day up to the end, for the backlog) and one for the names."""
-    group = DIMENSIONS[by]
-    in_range = Q(day__gte=f.start)
-    grouped = (
-        scoped_rollup(scope, f)
-        .filter(day__lte=f.end)
-        .values(group)
-        # The backlog first: later annotations reuse the column names they sum.
-        .annotate(backlog=_backlog_sum())
-        .annotate(**_sums(BREAKDOWN_COUNTERS, in_range), **_ola_sums(in_range))
-    )
-    rows = []
-    for r in grouped:
-        counts = [r[name] for name in (*BREAKDOWN_COUNTERS, "backlog")]
-        ola = _ola_numbers(r)
-        if (
-            not any(counts)
-            and not any(
-                ola[f"{metric}_{part}"] for metric in OLA_METRICS for part in ("met", "breached")
-            )
-            and not any(r[f"{metric}_timed"] for metric in OLA_METRICS)
-        ):
-            continue  # only history before the range, all of it finished
-        rows.append(
-            {
-                "key": r[group],
-                **{name: r[name] for name in (*BREAKDOWN_COUNTERS, "backlog")},
-                "reopen_rate": _rate(r["reopened"], r["resolved"]),
-                **ola,
-            }
-        )
-    names = _names(by, [row["key"] for row in rows])
-    for row in rows:
-        row["name"] = _label(by, row["key"], names)
-    return sorted(rows, key=lambda row: _sort_key(by, row))
+    return breakdowns(scope, f, (by,))[by]
 
 
 def _names(by: str, keys: list) -> dict:
@@ -450,11 +520,10 @@ def top_catalog(scope, f: ReportFilters, limit: int = 10) -> list[dict]:
             urge_sum=Coalesce(Sum("urges"), 0),
         )
         .filter(n__gt=0)
-        .order_by("-n", "catalog_entry_id")[:limit]
+        .order_by("-n", "catalog_entry_id")
     )
-    if not rows:
-        return []
-    total = in_range.aggregate(total=Coalesce(Sum("created"), 0))["total"]
+    total = sum(r["n"] for r in rows)
+    rows = rows[:limit]
     entries = {
         pk: f"{parent} / {name}" if parent else name
         for pk, name, parent in CatalogEntry.objects.filter(
@@ -492,18 +561,9 @@ def at_risk(scope, f: ReportFilters, hours: int = 4, now: datetime | None = None
         state=TimerState.RUNNING, due_at__gte=now, due_at__lt=now + timedelta(hours=hours)
     )
     breached = timers.filter(state=TimerState.BREACHED)
-    counts = timers.aggregate(
-        due_soon=Count(
-            "ticket_id",
-            distinct=True,
-            filter=Q(
-                state=TimerState.RUNNING,
-                due_at__gte=now,
-                due_at__lt=now + timedelta(hours=hours),
-            ),
-        ),
-        breached=Count("ticket_id", distinct=True, filter=Q(state=TimerState.BREACHED)),
-    )
+    due_soon_count = due_soon.aggregate(n=Count("ticket_id", distinct=True))["n"]
+    # Breached tickets can be many (a neglected desk); the refresh counts them each minute.
+    breached_count = scoped_live(scope, f).aggregate(n=Coalesce(Sum("breached"), 0))["n"]
     fields = (
         "id",
         "ticket_id",
@@ -519,8 +579,8 @@ def at_risk(scope, f: ReportFilters, hours: int = 4, now: datetime | None = None
     )
     return {
         "hours": hours,
-        "due_soon": counts["due_soon"],
-        "breached": counts["breached"],
+        "due_soon": due_soon_count,
+        "breached": breached_count,
         "due_soon_list": [
             _timer_row(r) for r in due_soon.order_by("due_at", "id").values(*fields)[:AT_RISK_LIMIT]
         ],
@@ -553,12 +613,13 @@ def _timer_row(r: dict) -> dict:
 
 def full_report(scope, f: ReportFilters, hours: int = 4) -> dict:
     days = series(scope, f)
+    by = breakdowns(scope, f)
     return {
         "summary": summary(scope, f, days=days),
         "series": days,
-        "by_queue": breakdown(scope, f, "queue"),
-        "by_priority": breakdown(scope, f, "priority"),
-        "by_handler": breakdown(scope, f, "handler"),
+        "by_queue": by["queue"],
+        "by_priority": by["priority"],
+        "by_handler": by["handler"],
         "top_catalog": top_catalog(scope, f),
         "at_risk": at_risk(scope, f, hours=hours),
         "as_of": as_of(),

@@ -18,6 +18,7 @@ from datetime import datetime
 import pytest
 
 from andon.reports import rollup, selectors
+from andon.reports.histogram import RELATIVE_ERROR
 from tests.api.conftest import client_for
 from tests.reports.conftest import RANGE
 
@@ -34,6 +35,16 @@ def test_summary_for_everything(desk):
     body = get(desk.admin, SUMMARY)
     # When the roll-up was built (by the fixture, just now).
     assert datetime.fromisoformat(body.pop("as_of")) == rollup.refreshed_at()
+    # Unfiltered percentiles come from the duration histogram: within 2 % of the exact ones.
+    exact = {
+        "p50_response_seconds": 900.0,
+        "p90_response_seconds": 2880.0,
+        "p50_resolution_seconds": 28800.0,
+        "p90_resolution_seconds": 37760.0,
+    }
+    assert {key: body.pop(key) for key in exact} == {
+        key: pytest.approx(value, rel=RELATIVE_ERROR) for key, value in exact.items()
+    }
     assert body == {
         "from": "2025-03-03",
         "to": "2025-03-09",
@@ -50,11 +61,7 @@ def test_summary_for_everything(desk):
         "resolution_breached": 1,
         "resolution_met_rate": 0.6667,
         "mean_response_seconds": 1425.0,
-        "p50_response_seconds": 900.0,
-        "p90_response_seconds": 2880.0,
         "mean_resolution_seconds": 27733.3,
-        "p50_resolution_seconds": 28800.0,
-        "p90_resolution_seconds": 37760.0,
     }
 
 
@@ -181,6 +188,20 @@ def test_filtered_timers_follow_the_ticket(desk):
     assert (body["response_met"], body["response_breached"]) == (1, 1)
     assert body["mean_response_seconds"] == 2100.0
     assert body["p50_resolution_seconds"] == 21600.0
+
+
+def test_a_priority_filter_reads_exact_percentiles_from_the_timers(desk):
+    # L2 in range: T2 (response 3600, resolution 28800) and T4 (300, 40000).
+    body = get(desk.admin, SUMMARY, priority="L2")
+    assert body["p50_response_seconds"] == 1950.0
+    assert body["p90_resolution_seconds"] == 28800 + (40000 - 28800) * 0.9
+
+
+def test_a_queue_filter_keeps_to_the_histogram_of_that_queue(desk):
+    # qa's response timers in range: T1 600, T2 3600, T3 1200 -> p50 1200.
+    body = get(desk.admin, SUMMARY, queue=desk.qa.pk)
+    assert body["p50_response_seconds"] == pytest.approx(1200, rel=RELATIVE_ERROR)
+    assert body["p50_response_seconds"] != 1200.0  # the histogram's value, not the exact one
 
 
 def test_empty_range_gives_zeros_and_nulls(desk):
