@@ -38,6 +38,7 @@ from andon.ola.models import BusinessCalendar, OlaTimer
 from andon.ola.policy_services import save_policy
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.services import create_queue
+from andon.reports import rollup as report_rollup
 from andon.tickets import services
 from andon.tickets.models import Channel, Priority, Status, Ticket, TicketEvent
 
@@ -863,6 +864,9 @@ def load_demo(
         from_chats = min(len(CUSTOMER_TICKETS), max(0, tickets - 1))
         builder.build_tickets(tickets - from_chats)
         _file_customer_tickets(builder.users, builder.now, CUSTOMER_TICKETS[:from_chats])
+        # The history's days were marked as they happened; sum them now so 报表 has numbers
+        # before the worker's first minute.
+        report_rollup.rebuild()
         return Summary(
             created=True,
             users=len(builder.users),

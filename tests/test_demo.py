@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from andon import demo
@@ -13,6 +13,8 @@ from andon.catalog.models import CatalogEntry
 from andon.notifications.models import OutboxMessage
 from andon.ola.models import Alert, OlaPolicy, OlaTimer, TimerState
 from andon.queues.models import DispatchRule, Queue
+from andon.reports import rollup
+from andon.reports.models import DailyRollup
 from andon.tickets.models import Comment, EventKind, Status, Ticket, TicketEvent
 from tests import factories
 
@@ -144,6 +146,14 @@ class TestDemoCompany:
         assert "行政服务" not in with_policy
         # Made-up addresses: nothing of the history waits to be e-mailed or sent to WeCom.
         assert not OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).exists()
+
+    def test_reports_have_numbers_from_the_first_start(self, summary):
+        # The roll-up was built at the end of the load and agrees with the raw tickets.
+        totals = DailyRollup.objects.aggregate(created=Sum("created"), finished=Sum("finished"))
+        assert totals["created"] == Ticket.objects.count()
+        finished = Ticket.objects.exclude(resolved_at=None, closed_at=None).count()
+        assert totals["finished"] == finished
+        assert rollup.refresh() == 0  # nothing left marked
 
     def test_the_real_clock_is_back(self, summary):
         before = timezone.now()
