@@ -215,21 +215,13 @@ def as_of() -> datetime | None:
 # --- sums over the roll-up ---------------------------------------------------------------------
 
 TICKET_COUNTERS = ("created", "urges", "finished", "resolved", "reopened")
+OLA_SUMS = tuple(
+    f"{metric}_{part}" for metric in OLA_METRICS for part in ("met", "breached", "timed", "seconds")
+)
 
 
 def _sums(names, condition: Q | None = None) -> dict:
     return {name: Coalesce(Sum(name, filter=condition), 0) for name in names}
-
-
-def _ola_sums(condition: Q | None = None) -> dict:
-    return _sums(
-        [
-            f"{metric}_{part}"
-            for metric in OLA_METRICS
-            for part in ("met", "breached", "timed", "seconds")
-        ],
-        condition,
-    )
 
 
 def _net_sum():
@@ -350,16 +342,20 @@ def _round(value) -> float | None:
 # --- the series and the summary ------------------------------------------------------------
 
 
-def series(scope, f: ReportFilters) -> list[dict]:
-    """Per day: created, resolved, backlog at the end of the day; plus urges (on the tickets
-    created that day) and reopened (among those resolved that day). Two queries."""
-    rows = scoped_rollup(scope, f)
+def daily(scope, f: ReportFilters) -> tuple[list[dict], dict]:
+    """The series and the range's OLA sums, from one grouped query over the range's days (plus
+    the backlog's two small ones).
+
+    Per day: created, resolved, backlog at the end of the day; plus urges (on the tickets
+    created that day) and reopened (among those resolved that day)."""
     per_day = {
         _as_date(r["day"]): r
-        for r in rows.filter(day__gte=f.start, day__lte=f.end)
+        for r in scoped_rollup(scope, f)
+        .filter(day__gte=f.start, day__lte=f.end)
         .values("day")
-        .annotate(**_sums(TICKET_COUNTERS))
+        .annotate(**_sums(TICKET_COUNTERS), **_sums(OLA_SUMS))
     }
+    ola = {name: sum(r[name] for r in per_day.values()) for name in OLA_SUMS}
     open_at_end = backlog(scope, f).get((), 0)
     days = []
     for day in reversed(f.days):
@@ -377,7 +373,11 @@ def series(scope, f: ReportFilters) -> list[dict]:
         # Walking back one day: undo that day's arrivals and departures.
         open_at_end = open_at_end - r["created"] + r["finished"]
     days.reverse()
-    return days
+    return days, ola
+
+
+def series(scope, f: ReportFilters) -> list[dict]:
+    return daily(scope, f)[0]
 
 
 def _as_date(value) -> date:
@@ -388,8 +388,9 @@ def _as_date(value) -> date:
     return value
 
 
-def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
-    days = series(scope, f) if days is None else days
+def summary(scope, f: ReportFilters, read: tuple[list[dict], dict] | None = None) -> dict:
+    """The range's totals; `read` is what `daily()` returned, when the caller has it."""
+    days, ola = read or daily(scope, f)
     created = sum(d["created"] for d in days)
     resolved = sum(d["resolved"] for d in days)
     reopened = sum(d["reopened"] for d in days)
@@ -403,9 +404,8 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
         "urges": sum(d["urges"] for d in days),
         "reopened": reopened,
         "reopen_rate": _rate(reopened, resolved),
+        **_ola_numbers(ola),
     }
-    ola = scoped_rollup(scope, f).filter(day__gte=f.start, day__lte=f.end).aggregate(**_ola_sums())
-    result.update(_ola_numbers(ola))
     buckets = scoped_durations(scope, f)
     if buckets is None:
         timers = scoped_timers(scope, f).filter(started_at__gte=f.start_at, started_at__lt=f.end_at)
@@ -420,7 +420,6 @@ def summary(scope, f: ReportFilters, days: list[dict] | None = None) -> dict:
 # dimension -> the roll-up column it groups by
 DIMENSIONS = {"queue": "queue_id", "priority": "priority", "handler": "assignee_id"}
 BREAKDOWN_COUNTERS = ("created", "urges", "resolved", "reopened", "created_resolved")
-OLA_PARTS = ("met", "breached", "timed", "seconds")
 
 
 def _cube(scope, f: ReportFilters, columns: tuple[str, ...]) -> list[dict]:
@@ -430,7 +429,7 @@ def _cube(scope, f: ReportFilters, columns: tuple[str, ...]) -> list[dict]:
         scoped_rollup(scope, f)
         .filter(day__gte=f.start, day__lte=f.end)
         .values(*columns)
-        .annotate(**_sums(BREAKDOWN_COUNTERS), **_ola_sums())
+        .annotate(**_sums(BREAKDOWN_COUNTERS), **_sums(OLA_SUMS))
     )
 
 
@@ -441,7 +440,7 @@ def breakdowns(scope, f: ReportFilters, by: tuple[str, ...] = tuple(DIMENSIONS))
     columns = tuple(DIMENSIONS[name] for name in by)
     cube = _cube(scope, f, columns)
     open_at_end = backlog(scope, f, columns)
-    summed = [f"{metric}_{part}" for metric in OLA_METRICS for part in OLA_PARTS]
+    summed = OLA_SUMS
     out = {}
     for name, column in zip(by, columns, strict=True):
         index = columns.index(column)
@@ -612,10 +611,10 @@ def _timer_row(r: dict) -> dict:
 
 
 def full_report(scope, f: ReportFilters, hours: int = 4) -> dict:
-    days = series(scope, f)
+    days, ola = daily(scope, f)
     by = breakdowns(scope, f)
     return {
-        "summary": summary(scope, f, days=days),
+        "summary": summary(scope, f, read=(days, ola)),
         "series": days,
         "by_queue": by["queue"],
         "by_priority": by["priority"],
