@@ -179,7 +179,7 @@ def _collect(start: datetime | None, end: datetime | None) -> dict[tuple, dict]:
     return rows
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
@@ -191,7 +191,7 @@ def _write(rows: dict[tuple, dict]) -> int:
     created = DailyRollup.objects.bulk_create(
         [
             DailyRollup(
-                day=_as_date(key[0]),
+                day=as_date(key[0]),
                 **dict(zip(DIMENSIONS, key[1:], strict=True)),
                 **counters,
             )
@@ -219,7 +219,7 @@ def _write_durations(start: datetime | None, end: datetime | None) -> None:
     DailyDuration.objects.bulk_create(
         [
             DailyDuration(
-                day=_as_date(r["rollup_day"]),
+                day=as_date(r["rollup_day"]),
                 queue_id=r["queue_id"],
                 metric=r["metric"],
                 bucket=r["bucket"],

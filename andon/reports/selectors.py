@@ -349,7 +349,7 @@ def daily(scope, f: ReportFilters) -> tuple[list[dict], dict]:
     Per day: created, resolved, backlog at the end of the day; plus urges (on the tickets
     created that day) and reopened (among those resolved that day)."""
     per_day = {
-        _as_date(r["day"]): r
+        rollup.as_date(r["day"]): r
         for r in scoped_rollup(scope, f)
         .filter(day__gte=f.start, day__lte=f.end)
         .values("day")
@@ -378,14 +378,6 @@ def daily(scope, f: ReportFilters) -> tuple[list[dict], dict]:
 
 def series(scope, f: ReportFilters) -> list[dict]:
     return daily(scope, f)[0]
-
-
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value
 
 
 def summary(scope, f: ReportFilters, read: tuple[list[dict], dict] | None = None) -> dict:
@@ -549,7 +541,8 @@ AT_RISK_LIMIT = 50
 
 def at_risk(scope, f: ReportFilters, hours: int = 4, now: datetime | None = None) -> dict:
     """Live timers (date range ignored: this is the desk right now): those due within `hours`
-    and those already breached, on unfinished tickets, with a list of each (soonest first)."""
+    and those already breached, on unfinished tickets, with a list of each (soonest first).
+    The breached count is as of the roll-up's last refresh; the rest is read live."""
     now = now or timezone.now()
     timers = (
         scoped_timers(scope, f)
