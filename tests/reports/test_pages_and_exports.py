@@ -6,10 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from andon.ola.models import OlaTimer
+from andon.reports import rollup
 from andon.tickets.models import Ticket
 from tests.reports.conftest import RANGE, at, timer
 from tests.web.helpers import login
@@ -24,6 +26,8 @@ def test_page_shows_numbers_tables_and_chart_data(client, desk):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-kpi="created">6<' in html
+    as_of = timezone.localtime(rollup.refreshed_at()).strftime("%Y-%m-%d %H:%M")
+    assert f"统计截至 {as_of}" in html
     assert 'data-kpi="response_met_rate">60%<' in html
     assert 'data-chart="series"' in html and "vendor/echarts/echarts.min.js" in html
     data = json.loads(
@@ -33,6 +37,13 @@ def test_page_shows_numbers_tables_and_chart_data(client, desk):
     assert data["durations"]["p90_resolution_seconds"] == pytest.approx(37760, rel=0.02)
     assert "桌面运维" in html and "IT 服务 / 打印机" in html
     assert 'name="from"' in html and 'value="2025-03-03"' in html
+
+
+def test_page_says_in_english_when_its_figures_were_summed(client, desk):
+    login(client, desk.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(PAGE, RANGE).content.decode()
+    assert "Figures as of " in html and "统计截至" not in html
 
 
 def test_htmx_swap_returns_only_the_body(client, desk):
