@@ -73,6 +73,9 @@ def test_admin_builds_a_template_and_a_ticket_is_filed_with_it(new_page, desk, w
     )
     # Invalid input stays in the dialog with the message next to the field.
     page.click("[data-testid=field-new]")
+    # The empty form arrives by htmx: wait for it as add_field does before saving it empty.
+    expect(page.locator("#field-dialog [data-testid=field-form]")).to_be_visible()
+    expect(page.locator("#id_field_name")).to_have_value("")
     page.locator("#field-dialog [data-testid=field-save]").click()
     expect(page.locator("#field-dialog")).to_contain_text("请填写字段名称")
     page.locator("#field-dialog .btn-close").click()
