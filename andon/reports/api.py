@@ -117,7 +117,9 @@ class AtRiskTimerSerializer(serializers.Serializer):
 class AtRiskSerializer(serializers.Serializer):
     hours = serializers.IntegerField()
     due_soon = serializers.IntegerField(help_text="tickets with a target due within `hours`")
-    breached = serializers.IntegerField(help_text="tickets with a breached live target")
+    breached = serializers.IntegerField(
+        help_text="tickets with a breached live target, as of the roll-up's last refresh"
+    )
     due_soon_list = AtRiskTimerSerializer(many=True)
     breached_list = AtRiskTimerSerializer(many=True)
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from andon.ola.models import Metric, OlaTimer, TimerState
 from andon.reports.histogram import bucket_expression
@@ -70,20 +71,9 @@ def on_ticket_event(*, ticket, event) -> None:
     """Called by `record_event` for every ticket change, in its transaction."""
     moments = [ticket.created_at, ticket.resolved_at or ticket.closed_at]
     # A reopen clears resolved_at: the day it used to count on must be recomputed too.
-    moments += [_parse(event.before.get(key)) for key in ("resolved_at", "closed_at")]
+    moments += [parse_datetime(event.before.get(key) or "") for key in ("resolved_at", "closed_at")]
     moments += OlaTimer.objects.filter(ticket=ticket).values_list("started_at", flat=True)
     mark_days(local_day(m) for m in moments if m is not None)
-
-
-def _parse(value) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def mark_days(days: Iterable[date]) -> None:

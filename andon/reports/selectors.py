@@ -117,23 +117,19 @@ class ReportFilters:
     handler: int | None = None
     channel: str | None = None
 
+    # Days are the desk's (settings.TIME_ZONE): the same days the roll-up counts by.
     @property
     def start_at(self) -> datetime:
-        return local_midnight(self.start)
+        return rollup.day_start(self.start)
 
     @property
     def end_at(self) -> datetime:
         """Exclusive end: midnight after the last day."""
-        return local_midnight(self.end + timedelta(days=1))
+        return rollup.day_start(self.end + timedelta(days=1))
 
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-
-def local_midnight(day: date) -> datetime:
-    """Days are the desk's (settings.TIME_ZONE), the same days the roll-up counts by."""
-    return rollup.day_start(day)
 
 
 def default_range(today: date | None = None, days: int = 30) -> tuple[date, date]:
@@ -432,21 +428,20 @@ def breakdowns(scope, f: ReportFilters, by: tuple[str, ...] = tuple(DIMENSIONS))
     columns = tuple(DIMENSIONS[name] for name in by)
     cube = _cube(scope, f, columns)
     open_at_end = backlog(scope, f, columns)
-    summed = OLA_SUMS
     out = {}
     for name, column in zip(by, columns, strict=True):
         index = columns.index(column)
         groups: dict = {}
         for r in cube:
-            group = groups.setdefault(r[column], dict.fromkeys((*BREAKDOWN_COUNTERS, *summed), 0))
-            for counter in (*BREAKDOWN_COUNTERS, *summed):
+            group = groups.setdefault(r[column], dict.fromkeys((*BREAKDOWN_COUNTERS, *OLA_SUMS), 0))
+            for counter in (*BREAKDOWN_COUNTERS, *OLA_SUMS):
                 group[counter] += r[counter]
         backlog_by_key: dict = {}
         for key, n in open_at_end.items():
             backlog_by_key[key[index]] = backlog_by_key.get(key[index], 0) + n
         rows = []
         for key in set(groups) | set(backlog_by_key):
-            group = groups.get(key) or dict.fromkeys((*BREAKDOWN_COUNTERS, *summed), 0)
+            group = groups.get(key) or dict.fromkeys((*BREAKDOWN_COUNTERS, *OLA_SUMS), 0)
             open_count = backlog_by_key.get(key, 0)
             if not open_count and not any(group.values()):
                 continue  # only history before the range, all of it finished
@@ -626,7 +621,7 @@ def my_summary(user, hours: int = 4, now: datetime | None = None) -> dict:
     those I resolved this week (since Monday 00:00 local). One query."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    week_start = local_midnight(today - timedelta(days=today.weekday()))
+    week_start = rollup.day_start(today - timedelta(days=today.weekday()))
     live = Q(
         ola_timers__active=True,
         ola_timers__metric__in=OLA_METRICS,
