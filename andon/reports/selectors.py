@@ -428,20 +428,20 @@ def breakdowns(scope, f: ReportFilters, by: tuple[str, ...] = tuple(DIMENSIONS))
     columns = tuple(DIMENSIONS[name] for name in by)
     cube = _cube(scope, f, columns)
     open_at_end = backlog(scope, f, columns)
+    summed = (*BREAKDOWN_COUNTERS, *OLA_SUMS)
     out = {}
-    for name, column in zip(by, columns, strict=True):
-        index = columns.index(column)
+    for index, (name, column) in enumerate(zip(by, columns, strict=True)):
         groups: dict = {}
         for r in cube:
-            group = groups.setdefault(r[column], dict.fromkeys((*BREAKDOWN_COUNTERS, *OLA_SUMS), 0))
-            for counter in (*BREAKDOWN_COUNTERS, *OLA_SUMS):
+            group = groups.setdefault(r[column], dict.fromkeys(summed, 0))
+            for counter in summed:
                 group[counter] += r[counter]
         backlog_by_key: dict = {}
         for key, n in open_at_end.items():
             backlog_by_key[key[index]] = backlog_by_key.get(key[index], 0) + n
         rows = []
         for key in set(groups) | set(backlog_by_key):
-            group = groups.get(key) or dict.fromkeys((*BREAKDOWN_COUNTERS, *OLA_SUMS), 0)
+            group = groups.get(key) or dict.fromkeys(summed, 0)
             open_count = backlog_by_key.get(key, 0)
             if not open_count and not any(group.values()):
                 continue  # only history before the range, all of it finished
