@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "andon.portal.middleware.PortalFenceMiddleware",
+    "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -226,6 +227,9 @@ else:
         "consumer": {
             "workers": int(os.environ.get("ANDON_WORKER_THREADS", "2")),
             "worker_type": "thread",
+            # An idle SQLite consumer polls at most this far apart (Redis blocks instead), so a
+            # WeCom callback is acted on within seconds.
+            "max_delay": 1.0,
         },
     }
 
@@ -265,6 +269,21 @@ WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
 WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
 WECOM_CALLBACK_TOKEN = os.environ.get("WECOM_CALLBACK_TOKEN", "")
 WECOM_CALLBACK_AES_KEY = os.environ.get("WECOM_CALLBACK_AES_KEY", "")
+# Where the browser goes for 网页授权 (inside WeCom) and for the web-login QR code (PC).
+WECOM_OAUTH_BASE = os.environ.get("WECOM_OAUTH_BASE", "https://open.weixin.qq.com")
+WECOM_LOGIN_BASE = os.environ.get("WECOM_LOGIN_BASE", "https://login.work.weixin.qq.com")
+# snsapi_base signs in silently; snsapi_privateinfo asks once and also reads mobile and e-mail.
+WECOM_OAUTH_SCOPE = os.environ.get("WECOM_OAUTH_SCOPE", "snsapi_base")
+# The 通讯录同步 secret, when the org chart is read with it rather than the application's.
+WECOM_CONTACTS_SECRET = os.environ.get("WECOM_CONTACTS_SECRET", "")
+# Encrypts secrets entered on /config/wecom/ (a Fernet key, or any long random string).
+ANDON_SECRETS_KEY = os.environ.get("ANDON_SECRETS_KEY", "")
+# The full org chart sync, as a crontab "minute hour day month weekday"; empty: never.
+WECOM_SYNC_SCHEDULE = os.environ.get("WECOM_SYNC_SCHEDULE", "30 2 * * *")
+# Callbacks whose timestamp is further than this from our clock are refused (replays).
+WECOM_CALLBACK_MAX_SKEW_SECONDS = int(os.environ.get("WECOM_CALLBACK_MAX_SKEW_SECONDS", "300"))
+# Processed callbacks keep their dedupe key but lose their payload after this many days.
+WECOM_CALLBACK_RETENTION_DAYS = int(os.environ.get("WECOM_CALLBACK_RETENTION_DAYS", "30"))
 
 # --- Customers and the requester portal -------------------------------------------------------
 # How long an e-mailed portal sign-in link stays valid (single use), and how many links one

@@ -2,9 +2,16 @@
 
 `FakeWeCom` runs a threaded `http.server` on 127.0.0.1 (random port) and answers the API paths the
 product uses with WeCom's JSON shapes and errcodes: gettoken, message/send, department/list,
-user/list, user/get, auth/getuserinfo, get_jsapi_ticket and ticket/get. Tests can expire tokens
-(42001), inject errcodes (rate limits 45009/45033, 40014, -1 …) or HTTP failures, register OAuth
-codes, and read back every message and call it received.
+user/list (paged by cursor), user/get, agent/get, tag/get, auth/getuserinfo, auth/getuserdetail,
+get_jsapi_ticket and ticket/get. It also plays the two browser pages of sign-in: 网页授权
+(`/connect/oauth2/authorize` redirects back with a code for `client_userid`, the person "using
+the WeCom app") and the web-login QR page (`/wwlogin/sso/login`, where a test clicks 确认登录 as
+the person who "scanned"). Tests can expire tokens (42001), inject errcodes (rate limits
+45009/45033, 40014, -1 …) or HTTP failures, register OAuth codes, change the org chart, and read
+back every message and call it received.
+
+It pushes callbacks to Andon encrypted and signed with WXBizMsgCrypt, implemented here on its own
+(`WXBizMsgCrypt` below) rather than with Andon's andon/wecom/crypto.py, so each checks the other.
 
 Use the `wecom_server` fixture: it starts a server, points the WECOM_* settings at it and stops it
 afterwards. To use it outside tests/wecom, import it in a conftest:
@@ -14,20 +21,27 @@ afterwards. To use it outside tests/wecom, import it in a conftest:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
+import hashlib
+import html
 import json
+import os
 import secrets
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 CORP_ID = "ww0a1b2c3d4e5f6a7b"
 AGENT_ID = "1000002"
@@ -117,6 +131,15 @@ class FakeWeCom:
     users: dict[str, dict[str, Any]] = field(default_factory=default_users)
     jsapi_ticket: str = "fake-corp-jsapi-ticket-8d7c6b5a"
     agent_ticket: str = "fake-agent-jsapi-ticket-1f2e3d4c"
+    # The application's 可见范围 (agent/get): userids, department ids (with their subtrees), tags.
+    visible_users: list[str] = field(default_factory=list)
+    visible_parties: list[int] = field(default_factory=lambda: [1])
+    visible_tags: list[int] = field(default_factory=list)
+    tags: dict[int, dict[str, Any]] = field(default_factory=dict)  # tagid -> {users, parties}
+    # Who "is using" the WeCom client when the browser opens the authorize page.
+    client_userid: str = ""
+    # user/list answers at most this many members per page (then a next_cursor).
+    page_size: int = 1000
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -124,6 +147,7 @@ class FakeWeCom:
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []  # accepted message/send bodies (+ "msgid")
         self.oauth_codes: dict[str, dict[str, str]] = {}
+        self.user_tickets: dict[str, str] = {}  # user_ticket -> userid (auth/getuserdetail)
         self._failures: dict[str, list[_Failure]] = {}
         self._recent_bodies: dict[str, float] = {}
         self._delays: dict[str, float] = {}
@@ -203,6 +227,35 @@ class FakeWeCom:
         with self.lock:
             self._delays[_normalise(path)] = seconds
 
+    def expire_token_now(self) -> None:
+        """Alias kept short for tests of 42001 handling."""
+        self.expire_tokens()
+
+    # --- Org chart controls -------------------------------------------------------------------
+
+    def set_user(self, userid: str, **fields: Any) -> dict[str, Any]:
+        """Create or change one member; `department` etc. as in user/get."""
+        with self.lock:
+            user = self.users.get(userid)
+            if user is None:
+                departments = fields.get("department", [1])
+                user = _user(userid, fields.get("name", userid), departments,
+                             [0] * len(departments), [], "")  # fmt: skip
+                self.users[userid] = user
+            user.update(fields)
+            if "department" in fields:
+                user.setdefault("is_leader_in_dept", [])
+                user["is_leader_in_dept"] = (user["is_leader_in_dept"] + [0] * 99)[
+                    : len(fields["department"])
+                ]
+                user["order"] = [0] * len(fields["department"])
+                user["main_department"] = fields.get("main_department", fields["department"][0])
+            return copy.deepcopy(user)
+
+    def remove_user(self, userid: str) -> None:
+        with self.lock:
+            self.users.pop(userid, None)
+
     def add_oauth_code(
         self,
         code: str,
@@ -241,6 +294,103 @@ class FakeWeCom:
             self._failures.clear()
             self._recent_bodies.clear()
             self._delays.clear()
+
+    # --- Protocol -----------------------------------------------------------------------------
+
+    # --- Browser pages (OAuth authorize, web-login QR) ----------------------------------------
+
+    def handle_page(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """(status, headers, html) for the sign-in pages a browser is sent to."""
+        with self.lock:
+            self.calls.append(Call("GET", path, dict(params)))
+        if path == "/connect/oauth2/authorize":
+            if params.get("appid") != self.corp_id:
+                return 200, {}, _page("参数错误", "appid 不正确 (errcode 40013)")
+            if not params.get("redirect_uri", "").startswith("http"):
+                return 200, {}, _page("参数错误", "redirect_uri 不正确")
+            if not self.client_userid:
+                return 200, {}, _page("请在企业微信客户端打开链接", "")
+            code = self.issue_code(self.client_userid, scope=params.get("scope", ""))
+            return 302, {"Location": _with_query(params["redirect_uri"], code, params)}, ""
+        if path == "/wwlogin/sso/login":
+            if params.get("appid") != self.corp_id or str(params.get("agentid")) != self.agent_id:
+                return 200, {}, _page("参数错误", "appid 或 agentid 不正确")
+            redirect_uri = html.escape(params.get("redirect_uri", ""))
+            state = html.escape(params.get("state", ""))
+            options = "".join(
+                f'<option value="{html.escape(u)}">{html.escape(user["name"])}</option>'
+                for u, user in sorted(self.users.items())
+            )
+            body = (
+                f"<h1>企业微信扫码登录</h1><div class='qr'>[QR]</div>"
+                f"<form method='get' action='/wwlogin/sso/confirm'>"
+                f"<input type='hidden' name='redirect_uri' value='{redirect_uri}'>"
+                f"<input type='hidden' name='state' value='{state}'>"
+                f"<label>扫码的人 <select name='userid'>{options}</select></label>"
+                f"<button type='submit'>确认登录</button></form>"
+            )  # fmt: skip
+            return 200, {}, _page("企业微信扫码登录", body, raw=True)
+        if path == "/wwlogin/sso/confirm":
+            userid = params.get("userid", "")
+            if userid not in self.users:
+                return 200, {}, _page("扫码失败", "不是本企业成员")
+            code = self.issue_code(userid)
+            return 302, {"Location": _with_query(params.get("redirect_uri", ""), code, params)}, ""
+        return 404, {}, _page("404", path)
+
+    def issue_code(self, userid: str, *, scope: str = "") -> str:
+        """A one-time code for `userid`, as the authorize page or a QR scan would hand out."""
+        code = "code-" + secrets.token_urlsafe(12)
+        identity = {"userid": userid}
+        if scope in ("snsapi_privateinfo", "snsapi_userinfo"):
+            identity["user_ticket"] = "uticket-" + secrets.token_urlsafe(12)
+        with self.lock:
+            self.oauth_codes[code] = identity
+            if "user_ticket" in identity:
+                self.user_tickets[identity["user_ticket"]] = userid
+        return code
+
+    # --- Callbacks pushed to Andon -------------------------------------------------------------
+
+    def push_callback(
+        self,
+        url: str,
+        xml: str,
+        *,
+        timestamp: int | None = None,
+        token: str = CALLBACK_TOKEN,
+        aes_key: str = CALLBACK_AES_KEY,
+    ) -> httpx.Response:
+        """POST `xml` to Andon's callback URL the way WeCom does: encrypted, signed."""
+        params, body = encrypted_callback(
+            xml,
+            token=token,
+            aes_key=aes_key,
+            corp_id=self.corp_id,
+            timestamp=str(int(time.time()) if timestamp is None else timestamp),
+        )
+        return httpx.post(url, params=params, content=body.encode("utf-8"), timeout=10,
+                          headers={"Content-Type": "text/xml"})  # fmt: skip
+
+    def user_change_xml(self, change_type: str, userid: str) -> str:
+        """A change_contact create_user / update_user / delete_user for the member as now."""
+        if change_type == "delete_user":
+            return contact_event_xml(self.corp_id, "delete_user", UserID=userid)
+        user = self.users[userid]
+        return contact_event_xml(
+            self.corp_id,
+            change_type,
+            UserID=userid,
+            Name=user["name"],
+            Department=",".join(str(d) for d in user["department"]),
+            MainDepartment=str(user.get("main_department", user["department"][0])),
+            IsLeaderInDept=",".join(str(v) for v in user.get("is_leader_in_dept", [])),
+            DirectLeader=",".join(user.get("direct_leader", [])),
+            Position=user.get("position", ""),
+            Mobile=user.get("mobile", ""),
+            Email=user.get("email", ""),
+            Status=str(user.get("status", 1)),
+        )
 
     # --- Protocol -----------------------------------------------------------------------------
 
@@ -366,7 +516,49 @@ class FakeWeCom:
         if department_id not in {dept["id"] for dept in self.departments}:
             return _err(60003, "department not found")
         members = [u for u in self.users.values() if department_id in u["department"]]
-        return {**_ok(), "userlist": copy.deepcopy(members)}
+        # Paged like user/list_id: `cursor` is the offset of the next page, `limit` its size.
+        start = _int(params.get("cursor") or "0") or 0
+        limit = min(_int(params.get("limit") or "") or self.page_size, self.page_size)
+        page = members[start : start + limit]
+        answer = {**_ok(), "userlist": copy.deepcopy(page)}
+        if start + limit < len(members):
+            answer["next_cursor"] = str(start + limit)
+        return answer
+
+    def _agent_get(self, params: dict[str, str], _body: Any) -> dict[str, Any]:
+        if str(params.get("agentid", "")) != str(self.agent_id):
+            return _err(40056, "invalid agentid")
+        return {
+            **_ok(),
+            "agentid": int(self.agent_id),
+            "name": "Andon",
+            "allow_userinfos": {"user": [{"userid": u} for u in self.visible_users]},
+            "allow_partys": {"partyid": list(self.visible_parties)},
+            "allow_tags": {"tagid": list(self.visible_tags)},
+            "close": 0,
+            "home_url": "",
+        }
+
+    def _tag_get(self, params: dict[str, str], _body: Any) -> dict[str, Any]:
+        tag = self.tags.get(_int(params.get("tagid", "")) or -1)
+        if tag is None:
+            return _err(40068, "invalid tagid")
+        return {
+            **_ok(),
+            "tagname": tag.get("name", ""),
+            "userlist": [{"userid": u, "name": u} for u in tag.get("users", [])],
+            "partylist": list(tag.get("parties", [])),
+        }
+
+    def _auth_getuserdetail(self, _params: dict[str, str], body: Any) -> dict[str, Any]:
+        ticket = body.get("user_ticket", "") if isinstance(body, dict) else ""
+        userid = self.user_tickets.get(ticket)
+        if userid is None or userid not in self.users:
+            return _err(40129, "invalid user_ticket")
+        user = self.users[userid]
+        return {**_ok(), "userid": userid, "mobile": user.get("mobile", ""),
+                "email": user.get("email", ""), "gender": user.get("gender", "0"),
+                "avatar": user.get("avatar", "")}  # fmt: skip
 
     def _user_get(self, params: dict[str, str], _body: Any) -> dict[str, Any]:
         user = self.users.get(params.get("userid", ""))
@@ -396,9 +588,28 @@ _ROUTES = {
     "/cgi-bin/user/list": ("GET", FakeWeCom._user_list, True),
     "/cgi-bin/user/get": ("GET", FakeWeCom._user_get, True),
     "/cgi-bin/auth/getuserinfo": ("GET", FakeWeCom._auth_getuserinfo, True),
+    "/cgi-bin/auth/getuserdetail": ("POST", FakeWeCom._auth_getuserdetail, True),
+    "/cgi-bin/agent/get": ("GET", FakeWeCom._agent_get, True),
+    "/cgi-bin/tag/get": ("GET", FakeWeCom._tag_get, True),
     "/cgi-bin/get_jsapi_ticket": ("GET", FakeWeCom._get_jsapi_ticket, True),
     "/cgi-bin/ticket/get": ("GET", FakeWeCom._ticket_get, True),
 }
+
+
+_PAGES = ("/connect/oauth2/authorize", "/wwlogin/sso/login", "/wwlogin/sso/confirm")
+
+
+def _page(title: str, body: str, *, raw: bool = False) -> str:
+    content = body if raw else f"<p>{html.escape(body)}</p>"
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"</head><body>{content}</body></html>"
+    )
+
+
+def _with_query(url: str, code: str, params: dict[str, str]) -> str:
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}{urlencode({'code': code, 'state': params.get('state', '')})}"
 
 
 def _ok() -> dict[str, Any]:
@@ -468,6 +679,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         app: FakeWeCom = self.server.app
+        if parts.path in _PAGES:
+            status, headers, page = app.handle_page(parts.path, params)
+            data = page.encode("utf-8")
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         status, payload = app.handle(method, parts.path, params, raw_body)
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
@@ -481,19 +703,56 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def signed_callback(
+class WXBizMsgCrypt:
+    """WeCom's callback encryption, written from the published scheme for this test server only
+    (Andon's own implementation is andon/wecom/crypto.py; tests make each decrypt the other).
+
+    AES key = base64(EncodingAESKey + "="); AES-256-CBC, IV = key[:16]; plaintext = 16 random
+    bytes, the message length (4 bytes, network order), the message, the corp id; PKCS#7 padding
+    to 32 bytes. The signature is SHA1 over the sorted token, timestamp, nonce and ciphertext.
+    """
+
+    BLOCK = 32
+
+    def __init__(self, token: str, encoding_aes_key: str, corp_id: str) -> None:
+        self.token = token
+        self.key = base64.b64decode(encoding_aes_key + "=")
+        self.corp_id = corp_id.encode("utf-8")
+
+    def sign(self, timestamp: str, nonce: str, encrypted: str) -> str:
+        joined = "".join(sorted([self.token, timestamp, nonce, encrypted]))
+        return hashlib.sha1(joined.encode("utf-8")).hexdigest()
+
+    def encrypt(self, text: str) -> str:
+        message = text.encode("utf-8")
+        plain = os.urandom(16) + struct.pack("!I", len(message)) + message + self.corp_id
+        amount = self.BLOCK - (len(plain) % self.BLOCK)
+        plain += bytes([amount]) * amount
+        encryptor = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).encryptor()
+        return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+    def decrypt(self, encrypted: str) -> str:
+        decryptor = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).decryptor()
+        plain = decryptor.update(base64.b64decode(encrypted)) + decryptor.finalize()
+        plain = plain[: -plain[-1]]
+        (length,) = struct.unpack("!I", plain[16:20])
+        if plain[20 + length :] != self.corp_id:
+            raise ValueError("corp id mismatch")
+        return plain[20 : 20 + length].decode("utf-8")
+
+
+def encrypted_callback(
     xml: str,
     *,
     token: str = CALLBACK_TOKEN,
     aes_key: str = CALLBACK_AES_KEY,
     corp_id: str = CORP_ID,
-    timestamp: str = "1732400000",
+    timestamp: str | None = None,
     nonce: str = "n0nce42",
 ) -> tuple[dict[str, str], str]:
     """The query parameters and body WeCom would POST to our callback URL for `xml`."""
-    from andon.wecom.crypto import CallbackCrypto
-
-    crypto = CallbackCrypto(token, aes_key, corp_id)
+    crypto = WXBizMsgCrypt(token, aes_key, corp_id)
+    timestamp = str(int(time.time())) if timestamp is None else str(timestamp)
     encrypted = crypto.encrypt(xml)
     body = (
         f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
@@ -501,11 +760,31 @@ def signed_callback(
         f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
     )
     params = {
-        "msg_signature": crypto.signature(timestamp, nonce, encrypted),
+        "msg_signature": crypto.sign(timestamp, nonce, encrypted),
         "timestamp": timestamp,
         "nonce": nonce,
     }
     return params, body
+
+
+# The name older tests use.
+signed_callback = encrypted_callback
+
+
+def contact_event_xml(corp_id: str, change_type: str, **fields: str) -> str:
+    """A change_contact event as WeCom sends it (CreateTime now, empty fields left out)."""
+    parts = [
+        f"<ToUserName><![CDATA[{corp_id}]]></ToUserName>",
+        "<FromUserName><![CDATA[sys]]></FromUserName>",
+        f"<CreateTime>{int(time.time())}</CreateTime>",
+        "<MsgType><![CDATA[event]]></MsgType>",
+        "<Event><![CDATA[change_contact]]></Event>",
+        f"<ChangeType><![CDATA[{change_type}]]></ChangeType>",
+    ]
+    parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items() if value]
+    # A nonce keeps two otherwise identical events (a move there and back) distinct.
+    parts.append(f"<AndonTestNonce>{secrets.token_hex(4)}</AndonTestNonce>")
+    return "<xml>" + "".join(parts) + "</xml>"
 
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
@@ -514,7 +793,8 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "htt
 
 @pytest.fixture
 def wecom_server(settings, monkeypatch) -> Iterator[FakeWeCom]:
-    """A running FakeWeCom; WECOM_API_BASE, _CORP_ID, _AGENT_ID, _SECRET point at it.
+    """A running FakeWeCom; WECOM_API_BASE, _OAUTH_BASE, _LOGIN_BASE, _CORP_ID, _AGENT_ID,
+    _SECRET point at it.
 
     Also sets the callback token and EncodingAESKey (CALLBACK_TOKEN, CALLBACK_AES_KEY).
     """
@@ -527,6 +807,8 @@ def wecom_server(settings, monkeypatch) -> Iterator[FakeWeCom]:
     settings.WECOM_SECRET = server.secret
     settings.WECOM_CALLBACK_TOKEN = CALLBACK_TOKEN
     settings.WECOM_CALLBACK_AES_KEY = CALLBACK_AES_KEY
+    settings.WECOM_OAUTH_BASE = server.base_url
+    settings.WECOM_LOGIN_BASE = server.base_url
     try:
         yield server
     finally:

@@ -65,6 +65,10 @@ class User(AbstractUser):
         "self", symmetrical=False, blank=True, related_name="direct_reports"
     )
     is_available = models.BooleanField(_("可接单"), default=True)
+    # Inside the WeCom application's visible range (可见范围), as of the last sync: None when
+    # WeCom is not configured or was never synced. People outside it cannot open the app, so
+    # notifications and OLA alerts skip them.
+    wecom_visible = models.BooleanField(_("在企业微信可见范围内"), null=True, blank=True)
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
 
     class Meta:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from andon.wecom import config as wecom_config
 from andon.wecom.errors import (
     RATE_LIMIT_ERRCODES,
     TOKEN_INVALID_ERRCODES,
@@ -188,9 +189,15 @@ class WeComClient:
         timeout: float | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.corp_id = settings.WECOM_CORP_ID if corp_id is None else corp_id
-        self.agent_id = str(settings.WECOM_AGENT_ID if agent_id is None else agent_id)
-        self._secret = settings.WECOM_SECRET if secret is None else secret
+        if corp_id is None or agent_id is None or secret is None:
+            # The environment, else what an administrator entered on /config/wecom/.
+            config = wecom_config.current()
+            corp_id = config.corp_id if corp_id is None else corp_id
+            agent_id = config.agent_id if agent_id is None else agent_id
+            secret = config.secret if secret is None else secret
+        self.corp_id = corp_id
+        self.agent_id = str(agent_id)
+        self._secret = secret
         self.base_url = (base_url or settings.WECOM_API_BASE).rstrip("/")
         seconds = self.DEFAULT_TIMEOUT if timeout is None else timeout
         self._http = httpx.Client(

@@ -26,7 +26,6 @@ from typing import Any
 from xml.parsers import expat
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from django.conf import settings
 
 from andon.wecom.errors import (
     WeComCallbackError,
@@ -193,10 +192,12 @@ class CallbackCrypto:
 
 
 def callback_crypto() -> CallbackCrypto:
-    """The CallbackCrypto configured by WECOM_CALLBACK_TOKEN / _AES_KEY and WECOM_CORP_ID."""
-    return CallbackCrypto(
-        settings.WECOM_CALLBACK_TOKEN, settings.WECOM_CALLBACK_AES_KEY, settings.WECOM_CORP_ID
-    )
+    """The CallbackCrypto configured by the callback token, EncodingAESKey and corp id (from the
+    environment or /config/wecom/)."""
+    from andon.wecom.config import current
+
+    config = current()
+    return CallbackCrypto(config.callback_token, config.callback_aes_key, config.corp_id)
 
 
 def verify_url(msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
