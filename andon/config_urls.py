@@ -15,4 +15,5 @@ urlpatterns = [
     path("audit/", include("andon.audit.urls")),
     path("ola/", include("andon.ola.urls")),
     path("notifications/", include("andon.notifications.admin_urls")),
+    path("wecom/", include("andon.wecom.config_urls")),
 ]

@@ -33,6 +33,7 @@ CONFIG_SECTIONS = (
     ("config:roles", _("角色与权限"), _("角色的权限位与成员"), "roles.manage"),
     ("config:people", _("人员与组织"), _("部门、负责人、直属上级、导入导出"), "people.manage"),
     ("config:notifications", _("通知渠道"), _("Webhook 与投递记录"), "integrations.manage"),
+    ("config:wecom", _("企业微信"), _("应用、扫码登录、组织架构同步与回调"), "integrations.manage"),
     ("config:audit", _("审计日志"), _("谁在何时改了哪些配置"), "roles.manage"),
 )
 

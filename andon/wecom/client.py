@@ -302,9 +302,28 @@ class WeComClient:
         return list(data.get("department") or [])
 
     def list_department_users(self, department_id: int) -> list[dict[str, Any]]:
-        """Members of one department with details (is_leader_in_dept, direct_leader, …)."""
-        data = self._call("GET", "/cgi-bin/user/list", params={"department_id": department_id})
-        return list(data.get("userlist") or [])
+        """Members of one department with details (is_leader_in_dept, direct_leader, …), every
+        page of them (a `next_cursor` in the answer asks for the next one)."""
+        members: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"department_id": department_id}
+        while True:
+            data = self._call("GET", "/cgi-bin/user/list", params=params)
+            members.extend(data.get("userlist") or [])
+            cursor = data.get("next_cursor")
+            if not cursor:
+                return members
+            params = {"department_id": department_id, "cursor": cursor}
+
+    def get_agent(self) -> dict[str, Any]:
+        """The application (agent/get): name, state and its visible range (可见范围)."""
+        self._require(agent_id=self.agent_id)
+        data = self._call("GET", "/cgi-bin/agent/get", params={"agentid": self.agent_id})
+        return {key: value for key, value in data.items() if key not in ("errcode", "errmsg")}
+
+    def get_tag(self, tag_id: int) -> dict[str, Any]:
+        """A tag's members (userlist) and departments (partylist)."""
+        data = self._call("GET", "/cgi-bin/tag/get", params={"tagid": tag_id})
+        return {key: value for key, value in data.items() if key not in ("errcode", "errmsg")}
 
     def get_user(self, userid: str) -> dict[str, Any]:
         data = self._call("GET", "/cgi-bin/user/get", params={"userid": userid})
@@ -323,6 +342,11 @@ class WeComClient:
             user_ticket=str(data.get("user_ticket") or ""),
             device_id=str(data.get("DeviceId") or data.get("deviceid") or ""),
         )
+
+    def oauth_user_detail(self, user_ticket: str) -> dict[str, Any]:
+        """The sensitive details (mobile, e-mail) a snsapi_privateinfo sign-in may read."""
+        data = self._call("POST", "/cgi-bin/auth/getuserdetail", json={"user_ticket": user_ticket})
+        return {key: value for key, value in data.items() if key not in ("errcode", "errmsg")}
 
     def jsapi_ticket(self) -> str:
         """The corp jsapi_ticket for wx.config, cached in the database like the access token."""
@@ -364,6 +388,11 @@ class WeComClient:
     def access_token(self) -> str:
         """A valid access token, from the shared cache or freshly fetched."""
         return self._credential(AccessToken.KIND_ACCESS_TOKEN, self._fetch_access_token)
+
+    def fresh_access_token(self) -> tuple[str, int]:
+        """Call gettoken now, bypassing the cache (the settings page's connection test)."""
+        token, expires_in = self._fetch_access_token()
+        return token, expires_in
 
     def invalidate_access_token(self, token: str | None = None) -> None:
         """Forget the cached access token (only if it is still `token`, when one is given)."""

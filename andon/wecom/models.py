@@ -100,6 +100,9 @@ class WeComSettings(models.Model):
     callback_aes_key_encrypted = models.TextField(blank=True)
     # When WeCom owns the org chart the people and department pages are read-only.
     wecom_owns_org_chart = models.BooleanField(default=False)
+    # The visible range as of the last sync: {"users": [userid…], "departments": [id…]} with the
+    # departments' subtrees expanded, so a member created by a callback gets the right flag.
+    visible_range = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from andon.wecom.models import CallbackEvent
+from andon.wecom.models import CallbackEvent, SyncRun
 
 
-def unprocessed_callback_events(
-    *, msg_type: str | None = None, event: str | None = None
-) -> QuerySet[CallbackEvent]:
-    """Callback events not yet acted on, oldest first."""
-    events = CallbackEvent.objects.filter(processed_at__isnull=True)
-    if msg_type is not None:
-        events = events.filter(msg_type=msg_type)
-    if event is not None:
-        events = events.filter(event=event)
-    return events.order_by("id")
+def dead_callback_events(*, limit: int = 50) -> QuerySet[CallbackEvent]:
+    """Events the pipeline gave up on, newest first (shown with their error and a retry)."""
+    return CallbackEvent.objects.filter(state=CallbackEvent.State.DEAD).order_by("-id")[:limit]
+
+
+def callback_counts() -> dict[str, int]:
+    rows = CallbackEvent.objects.values("state").annotate(n=Count("id")).order_by()
+    return {row["state"]: row["n"] for row in rows}
+
+
+def recent_sync_runs(*, limit: int = 5) -> QuerySet[SyncRun]:
+    return SyncRun.objects.select_related("requested_by").order_by("-id")[:limit]

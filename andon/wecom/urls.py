@@ -6,4 +6,7 @@ app_name = "wecom"
 
 urlpatterns = [
     path("callback/", views.callback, name="callback"),
+    path("oauth/start/", views.oauth_start, name="oauth-start"),
+    path("oauth/callback/", views.oauth_callback, name="oauth-callback"),
+    path("login/qr/", views.qr_start, name="qr-login"),
 ]

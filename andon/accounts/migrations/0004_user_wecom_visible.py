@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_importjob'),
+        ("accounts", "0003_importjob"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='wecom_visible',
-            field=models.BooleanField(blank=True, null=True, verbose_name='在企业微信可见范围内'),
+            model_name="user",
+            name="wecom_visible",
+            field=models.BooleanField(blank=True, null=True, verbose_name="在企业微信可见范围内"),
         ),
     ]
