@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from andon.accounts import forms, importing, selectors, services
+from andon.accounts.chart import CHART_FIELDS, chart_lock_reason
 from andon.accounts.models import Department, ImportJob, Role
 from andon.accounts.permissions import has_perm
 from andon.core.api import parse_id
@@ -42,6 +43,20 @@ def require_perm(code: str):
         return wrapped
 
     return decorator
+
+
+def chart_writable(view):
+    """Refuses changes to the org chart while an integration owns it (see accounts.chart)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        reason = chart_lock_reason()
+        if reason and request.method == "POST":
+            messages.error(request, reason)
+            return redirect(request.path)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _get(model, pk, **filters):
@@ -206,6 +221,7 @@ def people_list(request):
 
 @require_perm("people.manage")
 @require_http_methods(["GET", "POST"])
+@chart_writable
 def person_create(request):
     form = forms.PersonForm(request.POST or None)
     status = 200
@@ -236,9 +252,10 @@ def person_edit(request, pk):
         status = 400
         if form.is_valid():
             try:
-                services.update_user(
-                    actor=request.user, user_id=person.pk, data=form.service_data()
-                )
+                data = form.service_data()
+                if chart_lock_reason():  # the chart's own fields come from the integration
+                    data = {k: v for k, v in data.items() if k not in CHART_FIELDS}
+                services.update_user(actor=request.user, user_id=person.pk, data=data)
             except ServiceError as error:
                 apply_service_errors(form, error)
             else:
@@ -261,6 +278,7 @@ def person_edit(request, pk):
 
 @require_perm("people.manage")
 @require_http_methods(["GET", "POST"])
+@chart_writable
 def person_deactivate(request, pk):
     person = _get(User, pk)
     form = forms.DeactivateForm(request.POST or None, person=person)
@@ -293,6 +311,7 @@ def person_deactivate(request, pk):
 
 @require_perm("people.manage")
 @require_POST
+@chart_writable
 def person_reactivate(request, pk):
     person = _get(User, pk)
     try:
@@ -309,6 +328,7 @@ def person_reactivate(request, pk):
 
 @require_perm("people.manage")
 @require_http_methods(["GET", "POST"])
+@chart_writable
 def department_list(request):
     form = forms.DepartmentForm(request.POST or None)
     status = 200
@@ -342,6 +362,7 @@ def department_list(request):
 
 @require_perm("people.manage")
 @require_http_methods(["GET", "POST"])
+@chart_writable
 def department_edit(request, pk):
     department = _get(Department, pk)
     status = 200
@@ -378,6 +399,7 @@ def department_edit(request, pk):
 
 @require_perm("people.manage")
 @require_POST
+@chart_writable
 def department_delete(request, pk):
     department = _get(Department, pk)
     try:
@@ -394,6 +416,7 @@ def department_delete(request, pk):
 
 @require_perm("people.manage")
 @require_http_methods(["GET", "POST"])
+@chart_writable
 def import_start(request):
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     status = 200

@@ -49,6 +49,7 @@ def send_email(message: OutboxMessage) -> str:
 
 def send_wecom(message: OutboxMessage) -> str:
     from andon.wecom.client import WeComClient, WeComError
+    from andon.wecom.signin import signed_in_url
 
     recipient = message.recipient
     if recipient is None or not recipient.wecom_userid:
@@ -58,7 +59,7 @@ def send_wecom(message: OutboxMessage) -> str:
             to_users=[recipient.wecom_userid],
             title=message.subject[:128],
             description=message.body[:512] or message.subject[:128],
-            url=message.url or settings.SITE_URL,
+            url=signed_in_url(message.url or settings.SITE_URL),
         )
     except (WeComError, httpx.HTTPError) as exc:
         raise DeliveryError(f"WeCom: {exc}") from exc

@@ -12,7 +12,6 @@ Who hears what:
 
 import secrets
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from andon.notifications.models import (
     OutboxMessage,
     Webhook,
 )
+from andon.notifications.recipients import reachable_ids
 from andon.queues.models import QueueMembership
 from andon.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -82,9 +82,7 @@ def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
     ids.discard(event.actor_id)
     if not ids:
         return ids
-    return set(
-        get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
-    )
+    return reachable_ids(ids)
 
 
 def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:

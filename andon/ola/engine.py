@@ -32,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from andon.notifications.recipients import is_reachable
 from andon.ola.businesstime import add_business_time, business_seconds_between, spec_for
 from andon.ola.models import (
     Alert,
@@ -407,7 +408,7 @@ def _escalate(timer: OlaTimer, ticket, now) -> bool:
     owners = _owners(ticket)
     skip = set(timer.alerted_user_ids) | {o.pk for o in owners}
     for group in escalation_groups(owners):
-        fresh = [u for u in group if u.is_active and u.pk not in skip]
+        fresh = [u for u in group if is_reachable(u) and u.pk not in skip]
         if fresh:
             timer.level += 1
             _alert(timer, ticket, level=timer.level, users=fresh, kind="ola_escalated", now=now)
@@ -429,7 +430,7 @@ def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> Non
     already = set(
         Alert.objects.filter(timer=timer, level=level).values_list("recipient_id", flat=True)
     )
-    users = [u for u in users if u.is_active and u.pk not in already]
+    users = [u for u in users if is_reachable(u) and u.pk not in already]
     Alert.objects.bulk_create(
         [Alert(timer=timer, level=level, recipient=u, created_at=now) for u in users],
         ignore_conflicts=True,

@@ -3,6 +3,7 @@ the ticket page and the API show them (remaining business time now, level, next 
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -114,3 +115,18 @@ def ticket_ola(ticket, *, now=None) -> dict:
     )
     timers.sort(key=lambda t: (not t["active"], t["id"]))
     return {"configured": configured, "timers": timers, "now": now}
+
+
+def skipped_alert_recipients(queue) -> list:
+    """The queue's handlers and the leaders an alert would climb to who are outside WeCom's
+    visible range (可见范围): alerts skip them (see andon.notifications.recipients)."""
+    members = list(
+        get_user_model()
+        .objects.filter(queue_memberships__queue=queue, is_active=True)
+        .select_related("main_department")
+        .order_by("id")
+    )
+    people = {u.pk: u for u in members}
+    for group in engine.escalation_groups(members):
+        people.update((u.pk, u) for u in group if u.is_active)
+    return [u for u in people.values() if u.wecom_visible is False]

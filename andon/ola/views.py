@@ -283,6 +283,7 @@ def policy(request, queue_id: int):
                 for p in PRIORITIES
             ],
             "recommendation": _recommendation(queue, days),
+            "skipped_recipients": selectors.skipped_alert_recipients(queue),
         },
         status=400 if errors else 200,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext
 
 from andon.wecom.models import WeComSettings
 
@@ -108,6 +109,16 @@ def current() -> WeComConfig:
         sources.append((name, source))
     return WeComConfig(
         **values, wecom_owns_org_chart=row.wecom_owns_org_chart, sources=tuple(sources)
+    )
+
+
+def chart_owner_reason() -> str:
+    """accounts' chart-owner port: the reason its pages are read-only, or ""."""
+    if not stored_settings().wecom_owns_org_chart:
+        return ""
+    return gettext(
+        "组织架构以企业微信为准：部门、成员、负责人和直属上级由企业微信同步，在这里只读；"
+        "角色与可接单状态仍在 Andon 设置。"
     )
 
 
