@@ -89,7 +89,7 @@ def test_encrypt_then_decrypt(box, message):
     assert box.encrypt(message) != encrypted  # a fresh random prefix every time
 
 
-def test_verify_url(box, settings):
+def test_verify_url(box, settings, db):
     echostr = box.encrypt("4216931473952874651")
     signature = sign(CALLBACK_TOKEN, TIMESTAMP, NONCE, echostr)
     assert box.verify_url(signature, TIMESTAMP, NONCE, echostr) == "4216931473952874651"
@@ -222,3 +222,17 @@ def test_parse_xml_shapes():
 def test_parse_xml_refuses_dtds_and_garbage(document):
     with pytest.raises(WeComCallbackError):
         parse_xml(document)
+
+
+# --- against the test server's own WXBizMsgCrypt ---------------------------------------------
+
+
+@pytest.mark.parametrize("message", ["<xml><A>1</A></xml>", "中文 ✓ " * 40, "x"])
+def test_the_test_servers_implementation_and_ours_read_each_other(box, message):
+    from tests.wecom_server import WXBizMsgCrypt
+
+    theirs = WXBizMsgCrypt(CALLBACK_TOKEN, CALLBACK_AES_KEY, CORP_ID)
+    assert box.decrypt(theirs.encrypt(message)) == message
+    assert theirs.decrypt(box.encrypt(message)) == message
+    encrypted = theirs.encrypt(message)
+    assert theirs.sign(TIMESTAMP, NONCE, encrypted) == box.signature(TIMESTAMP, NONCE, encrypted)
