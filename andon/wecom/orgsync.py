@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.models import Department
 from andon.audit.services import record_audit
-from andon.core.errors import Conflict, ValidationFailed
+from andon.core.errors import ServiceError
 from andon.wecom import config as wecom_config
 from andon.wecom.client import WeComClient
 from andon.wecom.errors import WeComError, WeComRateLimited
@@ -53,14 +53,15 @@ class SyncFailed(Exception):
 
 
 def system_actor():
-    """The account scheduled syncs and callbacks act as: it can never sign in (inactive, no
-    password) but holds every permission, and shows as 企业微信同步 in activity and audit logs."""
+    """The account scheduled syncs and callbacks act as: it cannot sign in (no password, no
+    WeCom userid) and takes no tickets, but holds every permission (the ticket services want an
+    active actor), and shows as 企业微信同步 in activity and audit logs."""
     user, _created = User.objects.get_or_create(
         username=SYSTEM_USERNAME,
         defaults={
             "display_name": "企业微信同步",
-            "is_active": False,
             "is_superuser": True,
+            "is_available": False,
             "password": make_password(None),
         },
     )
@@ -503,7 +504,7 @@ def deactivate(*, user, actor) -> str:
         deactivate_user(
             actor=actor, user_id=user.pk, successor_id=successor.pk if successor else None
         )
-    except (Conflict, ValidationFailed) as exc:
+    except ServiceError as exc:
         log.warning("WeCom sync could not deactivate %s: %s", user.username, exc)
         return str(exc)
     return ""
