@@ -93,10 +93,11 @@ def process_callbacks(*, object_key: str, now: datetime | None = None, limit: in
 
 def _process_one(head: CallbackEvent, now: datetime) -> str:
     handler = handlers.handler_for(head)
+    attempts_before = head.attempts
     try:
         with transaction.atomic():
             rows = CallbackEvent.objects.filter(
-                pk=head.pk, state=CallbackEvent.State.PENDING, attempts=head.attempts
+                pk=head.pk, state=CallbackEvent.State.PENDING, attempts=attempts_before
             )
             if connection.features.has_select_for_update_skip_locked:
                 rows = rows.select_for_update(skip_locked=True)
@@ -114,7 +115,7 @@ def _process_one(head: CallbackEvent, now: datetime) -> str:
             )
         return "done"
     except Exception as exc:  # any handler failure is retried; the writes rolled back
-        attempts = head.attempts + 1
+        attempts = attempts_before + 1
         dead = attempts >= MAX_ATTEMPTS
         retry_at = None if dead else now + backoff(attempts)
         CallbackEvent.objects.filter(pk=head.pk).update(
