@@ -270,6 +270,7 @@ class _Apply:
         if new and not self.dry_run:
             Department.objects.bulk_create(new)
             new = list(Department.objects.filter(wecom_id__in=[d.wecom_id for d in new]))
+        created = {dept.wecom_id for dept in new}
         for dept in new:
             existing[dept.wecom_id] = dept
         changed = []
@@ -285,14 +286,16 @@ class _Apply:
             if dept.pk is None:  # dry run: a department that would be created
                 continue
             if diff:
-                action = "move" if diff == ["parent_id"] else "update"
-                self.plan.note("department", action, values["name"], ", ".join(diff))
+                if wecom_id not in created:  # a new one only gets its parent now
+                    action = "move" if diff == ["parent_id"] else "update"
+                    self.plan.note("department", action, values["name"], ", ".join(diff))
                 for key, value in values.items():
                     setattr(dept, key, value)
                 changed.append(dept)
         if changed and not self.dry_run:
             Department.objects.bulk_update(changed, ["name", "order", "parent"], batch_size=500)
         self.departments = existing  # wecom id -> Department
+        self.created_departments = created
 
     def _departments_gone(self) -> None:
         wanted = {int(d["id"]) for d in self.snapshot.departments}
@@ -369,6 +372,7 @@ class _Apply:
             fresh = User.objects.filter(wecom_userid__in=[u.wecom_userid for u in new])
             users.update({u.wecom_userid: u for u in fresh})
         self.users = users  # wecom userid -> User (active members and Andon's other linked ones)
+        self.created_people = {u.wecom_userid for u in new}
         self.members = members
 
     def _user_values(self, member: dict[str, Any]) -> dict[str, Any]:
@@ -422,7 +426,8 @@ class _Apply:
             wanted = {self.users[u].pk for u in dept_leaders[wecom_id] if u in self.users}
             wanted.discard(None)
             if wanted != current.get(dept.pk, set()):
-                self.plan.note("department", "leaders", dept.name)
+                if wecom_id not in self.created_departments:
+                    self.plan.note("department", "leaders", dept.name)
                 cleared.append(dept.pk)
                 rows += [through(department_id=dept.pk, user_id=u) for u in sorted(wanted)]
         if not self.dry_run and cleared:
@@ -448,7 +453,8 @@ class _Apply:
             }
             wanted.discard(None)
             if wanted != current.get(user.pk, set()):
-                self.plan.note("person", "direct_leaders", user.name)
+                if userid not in self.created_people:
+                    self.plan.note("person", "direct_leaders", user.name)
                 cleared.append(user.pk)
                 rows += [link(from_user_id=user.pk, to_user_id=t) for t in sorted(wanted)]
         if not self.dry_run and cleared:
