@@ -3,6 +3,7 @@ org chart sync with its progress and diff, and the callback events the pipeline 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -55,7 +56,7 @@ def _page(request, *, form=None, checks=None, status=200):
         "runs": selectors.recent_sync_runs(),
         "dead_events": selectors.dead_callback_events(),
         "callback_counts": selectors.callback_counts(),
-        "secrets_key_set": bool(wecom_config.settings.ANDON_SECRETS_KEY),
+        "secrets_key_set": bool(settings.ANDON_SECRETS_KEY),
     }
     return render(request, "config/wecom/index.html", context, status=status)
 

@@ -194,8 +194,8 @@ def save_settings(*, actor, data: dict[str, Any]) -> WeComSettings:
                 setattr(row, field, "")
                 changes[name] = ["***", None]
         elif data.get(name):
-            setattr(row, field, wecom_config.encrypt_secret(data[name]))
             changes[name] = ["***" if getattr(row, field) else None, "***"]
+            setattr(row, field, wecom_config.encrypt_secret(data[name]))
     row.save()
     if changes:
         record_audit(actor=actor, action="update", obj=row, changes=changes)

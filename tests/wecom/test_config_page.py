@@ -8,7 +8,7 @@ from django.utils import timezone
 from andon.accounts.models import Department, User
 from andon.audit.models import AuditEntry
 from andon.wecom import config as wecom_config
-from andon.wecom.models import SyncRun, WeComSettings
+from andon.wecom.models import CallbackEvent, SyncRun, WeComSettings
 from tests import factories
 from tests.web.helpers import login
 
@@ -89,8 +89,20 @@ def test_bad_values_are_refused_in_words(admin_client, db_only):
     assert "AgentId 是数字" in html and "43 个字符" in html
 
 
-def test_environment_values_win_and_cannot_be_edited(admin_client, wecom_server):
-    html = admin_client.get(URL).content.decode()
+def test_environment_values_win_and_cannot_be_edited(
+    admin_client, wecom_server, django_assert_max_num_queries
+):
+    for n in range(3):  # dead events and sync runs on the page: no query per row
+        SyncRun.objects.create(created_at=timezone.now(), requested_by=factories.admin())
+        CallbackEvent.objects.create(
+            received_at=timezone.now(),
+            dedupe_key=f"k{n}",
+            state=CallbackEvent.State.DEAD,
+            last_error="boom",
+            object_key=f"user:u{n}",
+        )
+    with django_assert_max_num_queries(12):
+        html = admin_client.get(URL).content.decode()
     assert "已设置（环境变量）" in html and wecom_server.secret not in html
     admin_client.post(URL, {"corp_id": "wwother"})
     assert wecom_config.current().corp_id == wecom_server.corp_id
