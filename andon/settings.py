@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HEAD is checked as GET, pages refuse OPTIONS and unknown methods (andon.core.permissions).
+    "andon.core.permissions.MethodPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "andon.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,7 +184,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["andon.core.permissions.PermissionByMethod"],
+    "DEFAULT_METADATA_CLASS": "andon.core.permissions.CallerMethodsMetadata",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "andon.core.api_errors.exception_handler",
@@ -195,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Andon service desk REST API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs describe every endpoint: signed-in callers only.
+    "SERVE_PERMISSIONS": ["andon.core.permissions.PermissionByMethod"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

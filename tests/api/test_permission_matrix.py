@@ -182,9 +182,9 @@ MATRIX: list[Row] = [
         TICKET + "attachments/{attachment}/",
         ticket_access(requester=200, handler=200, observer=200, admin=200),
     ),
-    # --- OpenAPI (public)
-    Row("schema", "get", "/api/schema/", expect(200)),
-    Row("docs", "get", "/api/docs/", expect(200)),
+    # --- OpenAPI (signed-in callers only)
+    Row("schema", "get", "/api/schema/", signed_in(200)),
+    Row("docs", "get", "/api/docs/", signed_in(200)),
 ]
 AREAS = area_modules()
 for _area in AREAS:
