@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from andon.accounts import guards
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
@@ -20,6 +21,11 @@ User = get_user_model()
 def _require(actor, code: str, message: str) -> None:
     if not has_perm(actor, code):
         raise PermissionDenied(message)
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise PermissionDenied(reason)
 
 
 def _fail(errors: dict[str, list[str]]) -> None:
@@ -92,7 +98,9 @@ def _clean_role(data: dict, role: Role | None) -> dict:
 @transaction.atomic
 def create_role(*, actor, data: dict) -> Role:
     _require(actor, "roles.manage", _("没有管理角色的权限"))
-    role = Role.objects.create(builtin=False, **_clean_role(data, None))
+    cleaned = _clean_role(data, None)
+    _refuse(guards.bits_refusal(actor, cleaned["permissions"]))
+    role = Role.objects.create(builtin=False, **cleaned)
     record_audit(actor=actor, action="create", obj=role, changes=diff({}, _role_snapshot(role)))
     return role
 
@@ -112,7 +120,10 @@ def update_role(*, actor, role_id, data: dict) -> Role:
         # The administrator role always holds every bit; only its members can change.
         raise Conflict(_("内置管理员角色不能修改，只能添加或移除成员"), code="builtin_role")
     before = _role_snapshot(role)
-    for attr, value in _clean_role(data, role).items():
+    cleaned = _clean_role(data, role)
+    if "permissions" in cleaned:
+        _refuse(guards.bits_refusal(actor, set(cleaned["permissions"]) - role.permission_codes))
+    for attr, value in cleaned.items():
         setattr(role, attr, value)
     role.save()
     changes = diff(before, _role_snapshot(role))
@@ -157,15 +168,6 @@ def delete_role(*, actor, role_id, replacement_id=None) -> None:
     role.delete()
 
 
-def _admin_count(exclude_user_ids=()) -> int:
-    return (
-        User.objects.filter(is_active=True, roles__code="admin")
-        .exclude(pk__in=exclude_user_ids)
-        .distinct()
-        .count()
-    )
-
-
 @transaction.atomic
 def set_role_members(*, actor, role_id, user_ids) -> Role:
     _require(actor, "roles.manage", _("没有管理角色的权限"))
@@ -176,7 +178,13 @@ def set_role_members(*, actor, role_id, user_ids) -> Role:
     users = list(User.objects.filter(pk__in=ids))
     if len(users) != len(set(ids)):
         raise ValidationFailed(_("人员不存在"), errors={"users": [_("人员不存在")]})
-    before = sorted(role.users.values_list("username", flat=True))
+    current = set(role.users.all())
+    changed = current ^ set(users)
+    for person in changed:
+        _refuse(guards.admin_change_refusal(actor, person))
+    if set(users) - current:
+        _refuse(guards.bits_refusal(actor, role.permission_codes))
+    before = sorted(u.username for u in current)
     if role.code == "admin" and not any(u.is_active for u in users):
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
     role.users.set(users)
@@ -327,6 +335,8 @@ def _apply_user(user, cleaned: dict, relations: dict) -> None:
 def create_user(*, actor, data: dict):
     _require(actor, "people.manage", _("没有管理人员的权限"))
     cleaned, relations = _clean_user(data, None)
+    if "roles" in relations:
+        _refuse(guards.grant_refusal(actor, before=[], after=relations["roles"]))
     user = User()
     _apply_user(user, cleaned, relations)
     snapshot = _user_snapshot(user)
@@ -339,7 +349,9 @@ def _guard_admin_removal(user, cleaned: dict, relations: dict) -> None:
     if not is_admin or not user.is_active:
         return
     loses_admin = "roles" in relations and not any(r.code == "admin" for r in relations["roles"])
-    if (loses_admin or cleaned.get("is_active") is False) and _admin_count((user.pk,)) == 0:
+    if (loses_admin or cleaned.get("is_active") is False) and guards.active_admin_count(
+        (user.pk,)
+    ) == 0:
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
 
 
@@ -349,10 +361,13 @@ def update_user(*, actor, user_id, data: dict):
     user = User.objects.select_for_update().filter(pk=_int(user_id)).first()
     if user is None:
         raise NotFound(_("人员不存在"))
+    _refuse(guards.admin_change_refusal(actor, user))
     if data.get("is_active") is False and user.is_active:
         raise Conflict(_("请使用停用操作，以便处理其名下的工单"), code="use_deactivate")
     before = _user_snapshot(user)
     cleaned, relations = _clean_user(data, user)
+    if "roles" in relations:
+        _refuse(guards.grant_refusal(actor, before=user.roles.all(), after=relations["roles"]))
     _guard_admin_removal(user, cleaned, relations)
     _apply_user(user, cleaned, relations)
     changes = diff(before, _user_snapshot(user))
@@ -505,7 +520,8 @@ def deactivate_user(*, actor, user_id, successor_id=None):
         raise Conflict(_("「%s」已经停用") % user.name, code="already_inactive")
     if user.pk == getattr(actor, "pk", None):
         raise Conflict(_("不能停用自己的账号"), code="self_deactivation")
-    if user.roles.filter(code="admin").exists() and _admin_count((user.pk,)) == 0:
+    _refuse(guards.admin_change_refusal(actor, user))
+    if user.roles.filter(code="admin").exists() and guards.active_admin_count((user.pk,)) == 0:
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
     ticket_ids = _unfinished_ticket_ids(user)
     successor = None
@@ -544,6 +560,7 @@ def reactivate_user(*, actor, user_id):
         raise NotFound(_("人员不存在"))
     if user.is_active:
         raise Conflict(_("「%s」没有停用") % user.name, code="already_active")
+    _refuse(guards.admin_change_refusal(actor, user))
     user.is_active = True
     user.save(update_fields=["is_active"])
     record_audit(actor=actor, action="reactivate", obj=user, changes={"is_active": [False, True]})
