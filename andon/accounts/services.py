@@ -196,6 +196,24 @@ def set_role_members(*, actor, role_id, user_ids) -> Role:
 
 # --- people -----------------------------------------------------------------------------------
 
+
+def revoke_api_tokens(*, user) -> int:
+    """Drop the person's API tokens: on request, when the password changes and on deactivation
+    (a leaked token must not outlive the credentials it was issued for)."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _per_model = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+def change_own_password(*, user, password: str) -> None:
+    """The person's own change or e-mailed reset (Django's views validate the password)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens(user=user)
+    record_audit(actor=user, action="password", obj=user, changes={"password": ["***", "***"]})
+
+
 USER_TEXT_FIELDS = {
     "display_name": 100,
     "mobile": 30,
@@ -373,6 +391,7 @@ def update_user(*, actor, user_id, data: dict):
     changes = diff(before, _user_snapshot(user))
     if "password" in data and data["password"]:
         changes["password"] = ["***", "***"]
+        revoke_api_tokens(user=user)
     if changes:
         record_audit(actor=actor, action="update", obj=user, changes=changes)
     return user
@@ -544,6 +563,7 @@ def deactivate_user(*, actor, user_id, successor_id=None):
         reassign_ticket(ticket_id=ticket_id, actor=actor, to_user=successor, note=note)
     user.is_active = False
     user.save(update_fields=["is_active"])
+    revoke_api_tokens(user=user)
     changes = {"is_active": [True, False]}
     if ticket_ids:
         changes["successor"] = [None, successor.username]

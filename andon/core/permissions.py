@@ -3,8 +3,8 @@
 One policy for pages and the API, so no view can forget a method:
 - HEAD is GET without a body: it passes or fails exactly where GET does (the middleware turns it
   into GET before any view or permission class sees it, and drops the body afterwards).
-- OPTIONS is explicit: pages and the schema do not serve it (405); the API answers it only to a caller who
-  may use at least one of the endpoint's methods, and lists just those methods.
+- OPTIONS is explicit: pages and the schema do not serve it (405); the API answers it only to a
+  caller who may use at least one of the endpoint's methods, and lists those methods.
 - Any other method an endpoint does not serve is refused (405) before the view runs.
 """
 
