@@ -1,3 +1,5 @@
+from django.test import RequestFactory
+
 """The `andon` command: its own subcommands, createadmin, demo and the pass-through to Django."""
 
 import os
@@ -64,7 +66,9 @@ def test_createadmin_creates_a_working_administrator(capsys):
     factories.ensure_builtin_roles()
     call_command("createadmin", username="boss", password="s3cret-pass")
     assert "Created administrator 'boss'" in capsys.readouterr().out
-    user = authenticate(username="boss", password="s3cret-pass")
+    user = authenticate(
+        RequestFactory().post("/accounts/login/"), username="boss", password="s3cret-pass"
+    )
     assert user is not None
     assert user.is_superuser and user.is_staff and user.is_active
     assert list(user.roles.values_list("code", flat=True)) == ["admin"]
@@ -82,7 +86,12 @@ def test_createadmin_updates_an_existing_account(capsys):
     assert existing.is_active and existing.is_superuser
     assert existing.email == "boss@example.cn"
     assert set(existing.roles.values_list("code", flat=True)) == {"agent", "admin"}
-    assert authenticate(username="boss", password="new-pass-123") is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/accounts/login/"), username="boss", password="new-pass-123"
+        )
+        is not None
+    )
 
 
 @pytest.mark.django_db

@@ -1,3 +1,5 @@
+from django.test import RequestFactory
+
 """The demo company: loaded once through the ticket services, believable, and idempotent."""
 
 from datetime import timedelta
@@ -179,7 +181,9 @@ class TestDemoCompany:
         logins = demo.demo_logins()
         assert [row[0] for row in logins] == [row[0] for row in demo.LOGINS]
         for username, password, _label in logins:
-            user = authenticate(username=username, password=password)
+            user = authenticate(
+                RequestFactory().post("/accounts/login/"), username=username, password=password
+            )
             assert user is not None, username
         assert User.objects.get(username="zhangwei").has_perm_code("tickets.handle")
         assert User.objects.get(username="chenzhiyuan").has_perm_code("tickets.view_all")

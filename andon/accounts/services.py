@@ -14,6 +14,7 @@ from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import has_control_characters
 
 User = get_user_model()
 
@@ -69,6 +70,8 @@ def _clean_role(data: dict, role: Role | None) -> dict:
             errors["name"] = [_("请填写角色名称")]
         elif len(name.strip()) > 50:
             errors["name"] = [_("角色名称不能超过 50 个字符")]
+        elif has_control_characters(name):
+            errors["name"] = [_("不能包含换行或控制字符")]
         else:
             clash = Role.objects.filter(name__iexact=name.strip())
             if role is not None:
@@ -271,6 +274,8 @@ def _clean_user(data: dict, user) -> tuple[dict, dict]:
             value = data[field] if data[field] is not None else ""
             if not isinstance(value, str) or len(value.strip()) > limit:
                 errors[field] = [_("不能超过 %s 个字符") % limit]
+            elif has_control_characters(value):
+                errors[field] = [_("不能包含换行或控制字符")]
             else:
                 cleaned[field] = value.strip()
     if "email" in data:

@@ -28,6 +28,7 @@ MATRIX: list[Row] = [
         expect(200, anonymous=400),
         body={"username": "{username}", "password": "pass-1234"},
     ),
+    Row("token: mine", "get", "/api/v1/auth/token/", signed_in(200)),
     Row("token: revoke", "delete", "/api/v1/auth/token/", signed_in(204)),
     Row("me", "get", "/api/v1/me/", signed_in(200)),
     Row("users", "get", "/api/v1/users/", signed_in(200, nobody=403)),
