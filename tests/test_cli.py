@@ -149,7 +149,8 @@ def test_a_fresh_database_through_the_command_line(tmp_path):
         "shell",
         "-c",
         "from django.contrib.auth import authenticate as a;"
-        "u = a(username='ops', password='pw-1234');"
+        "from django.test import RequestFactory as R;"
+        "u = a(R().post('/accounts/login/'), username='ops', password='pw-1234');"
         "print('admin-ok', u.is_superuser, sorted(u.roles.values_list('code', flat=True)))",
         env=env,
     )
