@@ -1,5 +1,3 @@
-from django.test import RequestFactory
-
 """The `andon` command: its own subcommands, createadmin, demo and the pass-through to Django."""
 
 import os
@@ -15,6 +13,7 @@ import httpx
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from andon import cli
 from andon.accounts.models import User

@@ -1,5 +1,3 @@
-from django.test import RequestFactory
-
 """The demo company: loaded once through the ticket services, believable, and idempotent."""
 
 from datetime import timedelta
@@ -7,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count, F, Sum
+from django.test import RequestFactory
 from django.utils import timezone
 
 from andon import demo
