@@ -1,9 +1,11 @@
 """Andon settings. Every knob comes from the environment; see README "Configuration"."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "axes",
     "andon.core",
     "andon.accounts",
     "andon.queues",
@@ -65,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HEAD is checked as GET, pages refuse OPTIONS and unknown methods (andon.core.permissions).
+    "andon.core.permissions.MethodPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "andon.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +79,9 @@ MIDDLEWARE = [
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "andon.urls"
@@ -125,6 +133,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -173,9 +186,67 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+CSRF_FAILURE_VIEW = "andon.core.views.csrf_failure"
+# Content-Security-Policy (django-csp): scripts only from this site or with the request's nonce
+# (the two inline scripts carry it); no inline event handlers. 'unsafe-eval' stays because
+# Alpine's standard build evaluates its x-data / @click expressions (its CSP build supports no
+# inline expressions, which the forms use). Inline style attributes are allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, UNSAFE_EVAL],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Rate limits and lock-outs (one cache shared by every process) ----------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Redis when configured, else a database table (made by the core app's first migration).
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "andon_cache",
+        }
+    ),
+}
+# Requests per period, by scope (andon.core.throttling); an empty value switches one off.
+ANDON_THROTTLE_RATES = {
+    "user": os.environ.get("ANDON_RATE_API_USER", "1200/m"),
+    "anon": os.environ.get("ANDON_RATE_API_ANON", "120/m"),
+    "token_address": os.environ.get("ANDON_RATE_TOKEN_ADDRESS", "30/m"),
+    "token_account": os.environ.get("ANDON_RATE_TOKEN_ACCOUNT", "10/m"),
+    "portal_link_address": os.environ.get("ANDON_RATE_PORTAL_LINK_ADDRESS", "20/15m"),
+    "assistant": os.environ.get("ANDON_RATE_ASSISTANT", "20/m"),
+    "password_reset_address": os.environ.get("ANDON_RATE_PASSWORD_RESET_ADDRESS", "10/15m"),
+}
+# Password sign-in (pages and the token endpoint): locked per account and per address after
+# this many failures, for the cool-off time.
+AXES_FAILURE_LIMIT = int(os.environ.get("ANDON_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ANDON_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "throttle"
+AXES_LOCKOUT_CALLABLE = "andon.accounts.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "andon.core.throttling.client_ip"
+AXES_VERBOSE = False
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -183,19 +254,23 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["andon.core.permissions.PermissionByMethod"],
+    "DEFAULT_METADATA_CLASS": "andon.core.permissions.CallerMethodsMetadata",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "andon.core.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "andon.core.pagination.DefaultPagination",
     "PAGE_SIZE": 25,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["andon.core.throttling.PerUserThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Andon API",
     "DESCRIPTION": "Andon service desk REST API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs describe every endpoint: signed-in callers only.
+    "SERVE_PERMISSIONS": ["andon.core.permissions.PermissionByMethod"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -205,7 +280,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background work (Huey) ---------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {

@@ -5,6 +5,7 @@ issues light up 报表 (`reports:index`), 知识库 (`knowledge:index`) and 配�
 adding their routes here; until then nothing links to a page that does not exist.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from andon.accounts import views as account_views
@@ -38,10 +39,45 @@ notifications = (
     "notifications",
 )
 
+
+def account_views_password_urls():
+    """One's own password: change (signed in) and reset by e-mail (Django's flow)."""
+    done = account_views.PasswordMessageView.as_view
+    return [
+        path(
+            "accounts/password/change/",
+            login_required(account_views.PasswordChangeView.as_view()),
+            name="password_change",
+        ),
+        path(
+            "accounts/password/change/done/",
+            login_required(done(step="changed")),
+            name="password_change_done",
+        ),
+        path(
+            "accounts/password/reset/",
+            account_views.PasswordResetView.as_view(),
+            name="password_reset",
+        ),
+        path("accounts/password/reset/sent/", done(step="sent"), name="password_reset_done"),
+        path(
+            "accounts/password/reset/<uidb64>/<token>/",
+            account_views.PasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            "accounts/password/reset/complete/",
+            done(step="complete"),
+            name="password_reset_complete",
+        ),
+    ]
+
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    *account_views_password_urls(),
     path("i18n/", include("django.conf.urls.i18n")),
     path("tickets/", include(tickets)),
     path("notifications/", include(notifications)),

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from andon import cli
 from andon.accounts.models import User
@@ -64,7 +65,9 @@ def test_createadmin_creates_a_working_administrator(capsys):
     factories.ensure_builtin_roles()
     call_command("createadmin", username="boss", password="s3cret-pass")
     assert "Created administrator 'boss'" in capsys.readouterr().out
-    user = authenticate(username="boss", password="s3cret-pass")
+    user = authenticate(
+        RequestFactory().post("/accounts/login/"), username="boss", password="s3cret-pass"
+    )
     assert user is not None
     assert user.is_superuser and user.is_staff and user.is_active
     assert list(user.roles.values_list("code", flat=True)) == ["admin"]
@@ -82,7 +85,12 @@ def test_createadmin_updates_an_existing_account(capsys):
     assert existing.is_active and existing.is_superuser
     assert existing.email == "boss@example.cn"
     assert set(existing.roles.values_list("code", flat=True)) == {"agent", "admin"}
-    assert authenticate(username="boss", password="new-pass-123") is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/accounts/login/"), username="boss", password="new-pass-123"
+        )
+        is not None
+    )
 
 
 @pytest.mark.django_db
@@ -140,7 +148,8 @@ def test_a_fresh_database_through_the_command_line(tmp_path):
         "shell",
         "-c",
         "from django.contrib.auth import authenticate as a;"
-        "u = a(username='ops', password='pw-1234');"
+        "from django.test import RequestFactory as R;"
+        "u = a(R().post('/accounts/login/'), username='ops', password='pw-1234');"
         "print('admin-ok', u.is_superuser, sorted(u.roles.values_list('code', flat=True)))",
         env=env,
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count, F, Sum
+from django.test import RequestFactory
 from django.utils import timezone
 
 from andon import demo
@@ -179,7 +180,9 @@ class TestDemoCompany:
         logins = demo.demo_logins()
         assert [row[0] for row in logins] == [row[0] for row in demo.LOGINS]
         for username, password, _label in logins:
-            user = authenticate(username=username, password=password)
+            user = authenticate(
+                RequestFactory().post("/accounts/login/"), username=username, password=password
+            )
             assert user is not None, username
         assert User.objects.get(username="zhangwei").has_perm_code("tickets.handle")
         assert User.objects.get(username="chenzhiyuan").has_perm_code("tickets.view_all")

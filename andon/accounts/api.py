@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +26,7 @@ from andon.core.api import (
     parse_id,
 )
 from andon.core.errors import NotFound, ValidationFailed
+from andon.core.throttling import PerUserThrottle, PostByAccountThrottle, PostByAddressThrottle
 from andon.queues.models import Queue
 
 # --- token log-in ---------------------------------------------------------------------------
@@ -42,9 +43,21 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class TokenInfoSerializer(serializers.Serializer):
+    prefix = serializers.CharField(help_text="the token's first characters, to recognise it")
+    created = serializers.DateTimeField()
+
+
 class AuthTokenView(APIView):
-    """POST trades a username and password for the caller's API token; DELETE revokes the token
-    the request was made with (the next POST issues a new one)."""
+    """POST trades a username and password for the caller's API token (throttled per address
+    and per account; repeated wrong passwords lock both for a while: 429 with Retry-After);
+    GET lists the caller's tokens without their secret; DELETE revokes them (the next POST
+    issues a new one). Tokens are also revoked when the password changes or the account is
+    deactivated."""
+
+    throttle_classes = [PerUserThrottle, PostByAddressThrottle, PostByAccountThrottle]
+    throttle_scope_address = "token_address"
+    throttle_scope_account = "token_account"
 
     def get_authenticators(self):
         # Logging in must not depend on (or be blocked by) whatever credentials came along.
@@ -55,12 +68,12 @@ class AuthTokenView(APIView):
     def get_permissions(self):
         if getattr(self.request, "method", None) == "POST":
             return [AllowAny()]
-        return [IsAuthenticated()]
+        return [PermissionByMethod()]
 
     @extend_schema(
         operation_id="auth_token_create",
         request=LoginSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={200: TokenSerializer, **error_responses(400, 429)},
         auth=[],
     )
     def post(self, request):
@@ -80,12 +93,24 @@ class AuthTokenView(APIView):
         return Response({"token": token.key})
 
     @extend_schema(
+        operation_id="auth_token_list",
+        responses={200: TokenInfoSerializer(many=True), **error_responses(401)},
+    )
+    def get(self, request):
+        tokens = Token.objects.filter(user=request.user)
+        return Response(
+            TokenInfoSerializer(
+                [{"prefix": t.key[:6], "created": t.created} for t in tokens], many=True
+            ).data
+        )
+
+    @extend_schema(
         operation_id="auth_token_destroy",
         request=None,
         responses={204: None, **error_responses(401)},
     )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        services.revoke_api_tokens(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

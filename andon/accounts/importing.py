@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,15 +22,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from andon.accounts import guards
 from andon.accounts.models import Department, ImportJob, Role
 from andon.accounts.permissions import has_perm
 from andon.audit.services import record_audit
-from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
 
 User = get_user_model()
 
 MAX_ROWS = 20_000
+MAX_COLUMNS = 50
 MAX_BYTES = 5 * 1024 * 1024
+# An XLSX is a zip of XML: a few kilobytes can inflate to gigabytes, so the parts' declared
+# sizes are checked before anything is parsed.
+MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 CHUNK = 100
 SEPARATORS = (",", "，", "、", ";", "；")
 
@@ -85,21 +91,45 @@ def _read_csv(raw: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def _file_error(message) -> ValidationFailed:
+    return ValidationFailed(message, errors={"file": [message]})
+
+
 def _read_xlsx(raw: bytes) -> list[list[str]]:
+    """The first sheet's cells. The sheet's declared dimension is ignored (it may claim a million
+    rows, or lie small); rows and columns are capped as they are read, and the zip's parts are
+    size-checked first. openpyxl parses through defusedxml when it is installed (it is)."""
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise _file_error(_("文件已损坏或不是 XLSX")) from None
+    if inflated > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise _file_error(_("XLSX 解压后超过 %s MB") % (MAX_XLSX_UNCOMPRESSED_BYTES // 2**20))
+    try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged file
-        raise ValidationFailed(
-            _("无法读取 XLSX 文件"), errors={"file": [_("文件已损坏或不是 XLSX")]}
-        ) from None
-    sheet = workbook.worksheets[0]
-    rows = [
-        ["" if cell is None else str(cell).strip() for cell in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
-    workbook.close()
+        raise _file_error(_("文件已损坏或不是 XLSX")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # read what is there, not what the file declares
+        rows = []
+        # One column past the cap is read to notice a too-wide sheet; nothing beyond is.
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+            if len(rows) > MAX_ROWS:  # the header plus MAX_ROWS rows
+                raise _file_error(_("一次最多导入 %s 行") % MAX_ROWS)
+            cells = ["" if cell is None else str(cell).strip() for cell in row]
+            if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+                raise _file_error(_("最多 %s 列") % MAX_COLUMNS)
+            rows.append(cells[:MAX_COLUMNS])
+    except ValidationFailed:
+        raise
+    except Exception:
+        raise _file_error(_("文件已损坏或不是 XLSX")) from None
+    finally:
+        workbook.close()
     return rows
 
 
@@ -172,10 +202,8 @@ def _normalise_path(path: str) -> str:
     return "/".join(part.strip() for part in path.replace("\\", "/").split("/") if part.strip())
 
 
-def validate_people_rows(rows: list[dict]) -> list[dict]:
-    existing = {
-        u.username.lower(): u for u in User.objects.all().only("pk", "username", "wecom_userid")
-    }
+def validate_people_rows(rows: list[dict], *, actor=None) -> list[dict]:
+    existing = {u.username.lower(): u for u in User.objects.all()}
     wecom_owner = {u.wecom_userid: u.username.lower() for u in existing.values() if u.wecom_userid}
     role_names = {r.name.lower(): r for r in Role.objects.all()}
     in_file = {r["data"].get("username", "").lower() for r in rows}
@@ -215,9 +243,32 @@ def validate_people_rows(rows: list[dict]) -> list[dict]:
                 errors["roles"] = _("角色「%s」不存在") % name
         for flag in ("is_active", "is_available"):
             _flag(data.get(flag, ""), flag, errors)
+        if actor is not None and not errors:
+            errors.update(_guard_errors(actor, existing.get(key), data, role_names))
         row["errors"] = errors
         row["action"] = "update" if key in existing else "create"
     return rows
+
+
+def _guard_errors(actor, user, data: dict, role_names: dict) -> dict:
+    """What the services' guards would refuse for this row (shown in the preview; applying the
+    row runs the same guards again, through the same services)."""
+    errors = {}
+    if user is not None:
+        reason = guards.admin_change_refusal(actor, user)
+        if reason:
+            return {"username": reason}
+    if data.get("roles"):
+        after = [role_names[n.lower()] for n in _split(data["roles"])]
+        before = list(user.roles.all()) if user is not None else []
+        reason = guards.grant_refusal(actor, before=before, after=after)
+        if reason:
+            errors["roles"] = reason
+    if user is not None and user.is_active and _flag(data.get("is_active", ""), "", {}) is False:
+        refusal = guards.deactivation_refusal(actor, user, has_successor=False)
+        if refusal:
+            errors["is_active"] = refusal[1]
+    return errors
 
 
 def validate_department_rows(rows: list[dict]) -> list[dict]:
@@ -251,16 +302,18 @@ def _require(actor) -> None:
         raise PermissionDenied(_("没有管理人员与组织的权限"))
 
 
-@transaction.atomic
 def start_import(*, actor, kind: str, upload) -> ImportJob:
-    """Parse and validate the file; return a job in the preview state. Nothing is changed yet."""
+    """Parse and validate the file; return a job in the preview state. Nothing is changed yet.
+    Parsing runs outside any transaction (a big sheet must not hold the database's write lock);
+    only the job row is written."""
     _require(actor)
     if kind not in ImportJob.Kind.values:
         raise ValidationFailed(_("导入类型不正确"), errors={"kind": [_("导入类型不正确")]})
     rows = parse_rows(kind, _read_table(upload))
-    rows = (validate_people_rows if kind == ImportJob.Kind.PEOPLE else validate_department_rows)(
-        rows
-    )
+    if kind == ImportJob.Kind.PEOPLE:
+        rows = validate_people_rows(rows, actor=actor)
+    else:
+        rows = validate_department_rows(rows)
     return ImportJob.objects.create(
         kind=kind,
         file_name=Path(upload.name or "").name[:255],
@@ -310,7 +363,15 @@ def run_import(job_id: int) -> ImportJob:
                 for row in chunk:
                     if row["errors"]:
                         continue
-                    if apply_row(row["data"]):
+                    try:
+                        created = apply_row(row["data"], job.created_by)
+                    except ServiceError as refused:
+                        # The services' guards have the last word (state may have moved since
+                        # the preview): the row is skipped with their reason.
+                        row["errors"] = {"username": refused.detail}
+                        job.skipped_count += 1
+                        continue
+                    if created:
                         job.created_count += 1
                     else:
                         job.updated_count += 1
@@ -318,9 +379,18 @@ def run_import(job_id: int) -> ImportJob:
                     # Leaders may appear later in the file than the people who report to them.
                     for row in chunk:
                         if not row["errors"]:
-                            _link_leaders(row["data"])
+                            _link_leaders(row["data"], job.created_by)
                 job.processed += len(chunk)
-                job.save(update_fields=["processed", "created_count", "updated_count"])
+                job.rows[job.processed - len(chunk) : job.processed] = chunk
+                job.save(
+                    update_fields=[
+                        "processed",
+                        "created_count",
+                        "updated_count",
+                        "skipped_count",
+                        "rows",
+                    ]
+                )
     except Exception as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             state=ImportJob.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
@@ -350,40 +420,49 @@ def _ensure_department(path: str) -> Department | None:
     return parent
 
 
-def _apply_person(data: dict) -> bool:
+def _apply_person(data: dict, actor) -> bool:
+    """One row, through the same services (and guards) as the pages and the API."""
+    from andon.accounts import services
+
     user = User.objects.filter(username__iexact=data["username"]).first()
-    created = user is None
-    if created:
-        user = User(username=data["username"])
-        user.set_unusable_password()
-    for field in ("display_name", "email", "mobile"):
-        if data.get(field):
-            setattr(user, field, data[field])
+    fields: dict = {k: data[k] for k in ("display_name", "email", "mobile") if data.get(k)}
     if data.get("wecom_userid"):
-        user.wecom_userid = data["wecom_userid"]
+        fields["wecom_userid"] = data["wecom_userid"]
     if data.get("department"):
-        user.main_department = _ensure_department(_normalise_path(data["department"]))
-    errors: dict = {}
-    for flag in ("is_active", "is_available"):
-        value = _flag(data.get(flag, ""), flag, errors)
-        if value is not None:
-            setattr(user, flag, value)
-    user.save()
+        department = _ensure_department(_normalise_path(data["department"]))
+        fields["main_department"] = department.pk if department else None
+    flags = {flag: _flag(data.get(flag, ""), flag, {}) for flag in ("is_active", "is_available")}
+    if flags["is_available"] is not None:
+        fields["is_available"] = flags["is_available"]
     names = {n.lower() for n in _split(data.get("roles", ""))}
     if names:
-        user.roles.set([r for r in Role.objects.all() if r.name.lower() in names])
-    return created
+        fields["roles"] = [r.pk for r in Role.objects.all() if r.name.lower() in names]
+    if user is None:
+        if flags["is_active"] is not None:
+            fields["is_active"] = flags["is_active"]
+        services.create_user(actor=actor, data={"username": data["username"], **fields})
+        return True
+    if fields:
+        services.update_user(actor=actor, user_id=user.pk, data=fields)
+    if flags["is_active"] is False and user.is_active:
+        services.deactivate_user(actor=actor, user_id=user.pk)
+    elif flags["is_active"] is True and not user.is_active:
+        services.reactivate_user(actor=actor, user_id=user.pk)
+    return False
 
 
-def _link_leaders(data: dict) -> None:
+def _link_leaders(data: dict, actor) -> None:
+    from andon.accounts import services
+
     names = _split(data.get("direct_leaders", ""))
     if not names:
         return
     user = User.objects.get(username__iexact=data["username"])
-    user.direct_leaders.set(_users_named(names))
+    leaders = [u.pk for u in _users_named(names)]
+    services.update_user(actor=actor, user_id=user.pk, data={"direct_leaders": leaders})
 
 
-def _apply_department(data: dict) -> bool:
+def _apply_department(data: dict, actor) -> bool:
     existed = data["path"] in _department_paths()
     department = _ensure_department(data["path"])
     names = _split(data.get("leaders", ""))

@@ -9,10 +9,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from andon.accounts import guards
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import has_control_characters
 
 User = get_user_model()
 
@@ -20,6 +22,11 @@ User = get_user_model()
 def _require(actor, code: str, message: str) -> None:
     if not has_perm(actor, code):
         raise PermissionDenied(message)
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise PermissionDenied(reason)
 
 
 def _fail(errors: dict[str, list[str]]) -> None:
@@ -63,6 +70,8 @@ def _clean_role(data: dict, role: Role | None) -> dict:
             errors["name"] = [_("请填写角色名称")]
         elif len(name.strip()) > 50:
             errors["name"] = [_("角色名称不能超过 50 个字符")]
+        elif has_control_characters(name):
+            errors["name"] = [_("不能包含换行或控制字符")]
         else:
             clash = Role.objects.filter(name__iexact=name.strip())
             if role is not None:
@@ -92,7 +101,9 @@ def _clean_role(data: dict, role: Role | None) -> dict:
 @transaction.atomic
 def create_role(*, actor, data: dict) -> Role:
     _require(actor, "roles.manage", _("没有管理角色的权限"))
-    role = Role.objects.create(builtin=False, **_clean_role(data, None))
+    cleaned = _clean_role(data, None)
+    _refuse(guards.bits_refusal(actor, cleaned["permissions"]))
+    role = Role.objects.create(builtin=False, **cleaned)
     record_audit(actor=actor, action="create", obj=role, changes=diff({}, _role_snapshot(role)))
     return role
 
@@ -112,7 +123,10 @@ def update_role(*, actor, role_id, data: dict) -> Role:
         # The administrator role always holds every bit; only its members can change.
         raise Conflict(_("内置管理员角色不能修改，只能添加或移除成员"), code="builtin_role")
     before = _role_snapshot(role)
-    for attr, value in _clean_role(data, role).items():
+    cleaned = _clean_role(data, role)
+    if "permissions" in cleaned:
+        _refuse(guards.bits_refusal(actor, set(cleaned["permissions"]) - role.permission_codes))
+    for attr, value in cleaned.items():
         setattr(role, attr, value)
     role.save()
     changes = diff(before, _role_snapshot(role))
@@ -157,15 +171,6 @@ def delete_role(*, actor, role_id, replacement_id=None) -> None:
     role.delete()
 
 
-def _admin_count(exclude_user_ids=()) -> int:
-    return (
-        User.objects.filter(is_active=True, roles__code="admin")
-        .exclude(pk__in=exclude_user_ids)
-        .distinct()
-        .count()
-    )
-
-
 @transaction.atomic
 def set_role_members(*, actor, role_id, user_ids) -> Role:
     _require(actor, "roles.manage", _("没有管理角色的权限"))
@@ -176,7 +181,13 @@ def set_role_members(*, actor, role_id, user_ids) -> Role:
     users = list(User.objects.filter(pk__in=ids))
     if len(users) != len(set(ids)):
         raise ValidationFailed(_("人员不存在"), errors={"users": [_("人员不存在")]})
-    before = sorted(role.users.values_list("username", flat=True))
+    current = set(role.users.all())
+    changed = current ^ set(users)
+    for person in changed:
+        _refuse(guards.admin_change_refusal(actor, person))
+    if set(users) - current:
+        _refuse(guards.bits_refusal(actor, role.permission_codes))
+    before = sorted(u.username for u in current)
     if role.code == "admin" and not any(u.is_active for u in users):
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
     role.users.set(users)
@@ -187,6 +198,24 @@ def set_role_members(*, actor, role_id, user_ids) -> Role:
 
 
 # --- people -----------------------------------------------------------------------------------
+
+
+def revoke_api_tokens(*, user) -> int:
+    """Drop the person's API tokens: on request, when the password changes and on deactivation
+    (a leaked token must not outlive the credentials it was issued for)."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _per_model = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+def change_own_password(*, user, password: str) -> None:
+    """The person's own change or e-mailed reset (Django's views validate the password)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens(user=user)
+    record_audit(actor=user, action="password", obj=user, changes={"password": ["***", "***"]})
+
 
 USER_TEXT_FIELDS = {
     "display_name": 100,
@@ -245,6 +274,8 @@ def _clean_user(data: dict, user) -> tuple[dict, dict]:
             value = data[field] if data[field] is not None else ""
             if not isinstance(value, str) or len(value.strip()) > limit:
                 errors[field] = [_("不能超过 %s 个字符") % limit]
+            elif has_control_characters(value):
+                errors[field] = [_("不能包含换行或控制字符")]
             else:
                 cleaned[field] = value.strip()
     if "email" in data:
@@ -327,6 +358,8 @@ def _apply_user(user, cleaned: dict, relations: dict) -> None:
 def create_user(*, actor, data: dict):
     _require(actor, "people.manage", _("没有管理人员的权限"))
     cleaned, relations = _clean_user(data, None)
+    if "roles" in relations:
+        _refuse(guards.grant_refusal(actor, before=[], after=relations["roles"]))
     user = User()
     _apply_user(user, cleaned, relations)
     snapshot = _user_snapshot(user)
@@ -339,7 +372,9 @@ def _guard_admin_removal(user, cleaned: dict, relations: dict) -> None:
     if not is_admin or not user.is_active:
         return
     loses_admin = "roles" in relations and not any(r.code == "admin" for r in relations["roles"])
-    if (loses_admin or cleaned.get("is_active") is False) and _admin_count((user.pk,)) == 0:
+    if (loses_admin or cleaned.get("is_active") is False) and guards.active_admin_count(
+        (user.pk,)
+    ) == 0:
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
 
 
@@ -349,15 +384,19 @@ def update_user(*, actor, user_id, data: dict):
     user = User.objects.select_for_update().filter(pk=_int(user_id)).first()
     if user is None:
         raise NotFound(_("人员不存在"))
+    _refuse(guards.admin_change_refusal(actor, user))
     if data.get("is_active") is False and user.is_active:
         raise Conflict(_("请使用停用操作，以便处理其名下的工单"), code="use_deactivate")
     before = _user_snapshot(user)
     cleaned, relations = _clean_user(data, user)
+    if "roles" in relations:
+        _refuse(guards.grant_refusal(actor, before=user.roles.all(), after=relations["roles"]))
     _guard_admin_removal(user, cleaned, relations)
     _apply_user(user, cleaned, relations)
     changes = diff(before, _user_snapshot(user))
     if "password" in data and data["password"]:
         changes["password"] = ["***", "***"]
+        revoke_api_tokens(user=user)
     if changes:
         record_audit(actor=actor, action="update", obj=user, changes=changes)
     return user
@@ -505,7 +544,8 @@ def deactivate_user(*, actor, user_id, successor_id=None):
         raise Conflict(_("「%s」已经停用") % user.name, code="already_inactive")
     if user.pk == getattr(actor, "pk", None):
         raise Conflict(_("不能停用自己的账号"), code="self_deactivation")
-    if user.roles.filter(code="admin").exists() and _admin_count((user.pk,)) == 0:
+    _refuse(guards.admin_change_refusal(actor, user))
+    if user.roles.filter(code="admin").exists() and guards.active_admin_count((user.pk,)) == 0:
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
     ticket_ids = _unfinished_ticket_ids(user)
     successor = None
@@ -528,6 +568,7 @@ def deactivate_user(*, actor, user_id, successor_id=None):
         reassign_ticket(ticket_id=ticket_id, actor=actor, to_user=successor, note=note)
     user.is_active = False
     user.save(update_fields=["is_active"])
+    revoke_api_tokens(user=user)
     changes = {"is_active": [True, False]}
     if ticket_ids:
         changes["successor"] = [None, successor.username]
@@ -544,6 +585,7 @@ def reactivate_user(*, actor, user_id):
         raise NotFound(_("人员不存在"))
     if user.is_active:
         raise Conflict(_("「%s」没有停用") % user.name, code="already_active")
+    _refuse(guards.admin_change_refusal(actor, user))
     user.is_active = True
     user.save(update_fields=["is_active"])
     record_audit(actor=actor, action="reactivate", obj=user, changes={"is_active": [False, True]})

@@ -17,6 +17,7 @@ ACTIONS = {
     "import": _("导入"),
     "reorder": _("排序"),
     "retire": _("退役"),
+    "password": _("修改密码"),
 }
 
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 
-from andon.accounts.permissions import has_perm
+# Re-exported: the API's one permission check (andon.core.permissions).
+from andon.core.permissions import PermissionByMethod  # noqa: F401
 
 # Primary keys are 64-bit; anything larger would overflow the database driver (a 500), so ids
 # outside this range are rejected as bad input first.
@@ -49,22 +49,6 @@ class IdFormField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
-
-
-class PermissionByMethod(BasePermission):
-    """Authenticated callers pass; methods listed in the view's `required_perms`
-    ({"POST": "queues.manage"}) also need that permission code. Anonymous callers get 401."""
-
-    def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        code = getattr(view, "required_perms", {}).get(request.method)
-        if code is None:
-            return True
-        if has_perm(request.user, code):
-            return True
-        self.message = _("没有权限：%s") % code
-        return False
 
 
 class ErrorSerializer(serializers.Serializer):

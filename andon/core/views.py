@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from andon.accounts.permissions import has_perm
@@ -52,3 +53,17 @@ def config_index(request):
     if not sections:
         raise PermissionDenied
     return render(request, "config/index.html", {"sections": sections})
+
+
+def csrf_failure(request, reason=""):
+    """A rejected form post (expired page, blocked cookie): a styled page with a way back
+    instead of Django's bare 403."""
+    referer = request.META.get("HTTP_REFERER", "")
+    back = (
+        referer
+        if url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        else ""
+    )
+    return render(request, "403_csrf.html", {"back_url": back}, status=403)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from andon.core.api import IdField, UserRefSerializer, error_responses, parse_id
+from andon.core.api import IdField, PermissionByMethod, UserRefSerializer, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.customers import handover, selectors, services
 from andon.customers.models import Contact, Customer, CustomerGroupChat
@@ -20,16 +19,18 @@ from andon.tickets.models import Ticket
 from andon.tickets.serializers import TicketSerializer
 
 
-class FrontlinePermission(BasePermission):
-    """Signed in (401 otherwise) and a frontline reader (403 otherwise)."""
+class FrontlinePermission(PermissionByMethod):
+    """Signed in (401 otherwise) and a frontline reader (403 otherwise); methods as everywhere."""
 
     def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if selectors.can_read(request.user):
-            return True
+        allowed = super().has_permission(request, view)
+        if allowed or not (request.user and request.user.is_authenticated):
+            return allowed
         self.message = _("没有查看客户资料的权限")
         return False
+
+    def may_use(self, request, view, method: str) -> bool:
+        return selectors.can_read(request.user) and super().may_use(request, view, method)
 
 
 class CustomerRefSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from andon.accounts.permissions import has_perm
 from andon.core.api import IdField, PermissionByMethod, UserRefSerializer, error_responses, parse_id
 from andon.core.errors import NotFound, PermissionDenied
 from andon.core.markdown import render_markdown
+from andon.core.throttling import AssistantThrottle, PerUserThrottle
 from andon.knowledge import assistant, search, selectors, services, suggestions
 from andon.knowledge.models import Article, ArticleRevision, ArticleStatus, Visibility
 from andon.tickets.selectors import get_visible_ticket
@@ -382,14 +383,15 @@ class AnswerSerializer(serializers.Serializer):
 
 class AssistantAskView(APIView):
     """Answer a question from published articles and resolved tickets, citing them as [1], [2].
-    Callers without knowledge.view get public articles only."""
+    Callers without knowledge.view get public articles only. Rate-limited per person."""
 
     permission_classes = [PermissionByMethod]
+    throttle_classes = [PerUserThrottle, AssistantThrottle]
 
     @extend_schema(
         operation_id="assistant_ask",
         request=AskSerializer,
-        responses={200: AnswerSerializer, **error_responses(400, 401)},
+        responses={200: AnswerSerializer, **error_responses(400, 401, 429)},
     )
     def post(self, request):
         serializer = AskSerializer(data=request.data)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from andon.accounts.permissions import has_perm
+from andon.core import throttling
 from andon.core.errors import ServiceError
 from andon.core.views import is_htmx
 from andon.knowledge import assistant, search, selectors, services, suggestions
@@ -222,15 +223,23 @@ def _sse(event: dict) -> bytes:
 @require_POST
 def assistant_stream(request):
     """Server-sent events: sources, then the answer's text as it is generated, then done.
-    Anonymous callers (the portal) and readers without knowledge.view get public sources only."""
+    Needs a signed-in desk user or a portal session (both are signed-in users); readers without
+    knowledge.view get public sources only. Rate-limited per person (an answer may cost an LLM
+    call)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(_("请先登录"), status=401)
+    retry_after = throttling.hit("assistant", f"user:{request.user.pk}")
+    if retry_after:
+        return throttling.too_many_requests(request, retry_after)
     form = AskForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("请输入问题（最多 500 字）"), status=400)
     public_only = form.cleaned_data["public"] or not (
         has_perm(request.user, "knowledge.view") or has_perm(request.user, "knowledge.manage")
     )
-    user = request.user if request.user.is_authenticated else None
-    prepared = assistant.prepare(user, form.cleaned_data["question"], public_only=public_only)
+    prepared = assistant.prepare(
+        request.user, form.cleaned_data["question"], public_only=public_only
+    )
     response = StreamingHttpResponse(
         (_sse(event) for event in assistant.stream_events(prepared)),
         content_type="text/event-stream; charset=utf-8",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from andon.core.validation import one_line
 from andon.notifications.models import Channel, OutboxMessage
 from andon.notifications.outbox import DeliveryError
 
@@ -35,7 +36,7 @@ def send_email(message: OutboxMessage) -> str:
         raise DeliveryError("收件人没有邮箱")
     context = {"message": message, "recipient": recipient}
     mail = EmailMultiAlternatives(
-        subject=f"[Andon] {message.subject}",
+        subject=one_line(f"[Andon] {message.subject}"),
         body=render_to_string("notifications/email.txt", context),
         to=[recipient.email],
     )
@@ -57,7 +58,7 @@ def send_wecom(message: OutboxMessage) -> str:
     try:
         WeComClient().send_text_card(
             to_users=[recipient.wecom_userid],
-            title=message.subject[:128],
+            title=one_line(message.subject)[:128],
             description=message.body[:512] or message.subject[:128],
             url=signed_in_url(message.url or settings.SITE_URL),
         )
@@ -81,7 +82,7 @@ def send_webhook(message: OutboxMessage) -> str:
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "Andon-Webhook/1",
-        "X-Andon-Event": message.subject,
+        "X-Andon-Event": one_line(message.subject),
         "X-Andon-Delivery": message.key,
         "X-Andon-Timestamp": timestamp,
         "X-Andon-Signature": sign(hook.secret, timestamp, body),

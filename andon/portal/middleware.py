@@ -3,7 +3,14 @@ from django.shortcuts import redirect
 
 # Set in the session when an external contact signs in with a magic link.
 PORTAL_SESSION_KEY = "andon_portal_contact"
-ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/accounts/logout/")
+# The assistant's stream answers portal sessions too (public articles only).
+ALLOWED_PREFIXES = (
+    "/portal/",
+    "/static/",
+    "/i18n/",
+    "/accounts/logout/",
+    "/knowledge/assistant/stream/",
+)
 
 
 class PortalFenceMiddleware:

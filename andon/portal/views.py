@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from andon.catalog.models import CatalogEntry
+from andon.core import throttling
 from andon.core.api import parse_id
 from andon.core.errors import ServiceError
 from andon.portal import selectors, services
@@ -72,6 +73,10 @@ def index(request):
 
 @require_POST
 def request_link(request):
+    # Per address here; per e-mail address in the service (MagicLink rows).
+    retry_after = throttling.hit("portal_link_address", throttling.client_ip(request))
+    if retry_after:
+        return throttling.too_many_requests(request, retry_after)
     form = MagicLinkForm(request.POST)
     if form.is_valid():
         try:

@@ -27,6 +27,7 @@ from andon.core.errors import (
     RateLimited,
     ValidationFailed,
 )
+from andon.core.validation import single_line
 from andon.fields import validation as field_validation
 from andon.knowledge import search as search_index
 from andon.notifications.services import notify_for_event
@@ -289,7 +290,11 @@ def create_ticket(
     for key, check in (
         (
             "title",
-            lambda: _text(title, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
+            lambda: single_line(
+                _text(title, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
+                "title",
+                label=_("标题"),
+            ),
         ),
         (
             "description",
@@ -429,7 +434,11 @@ def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
             _("不能修改这些字段"), errors={k: [_("不能修改")] for k in sorted(unknown)}
         )
     validators = {
-        "title": lambda v: _text(v, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
+        "title": lambda v: single_line(
+            _text(v, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
+            "title",
+            label=_("标题"),
+        ),
         "description": lambda v: _text(
             v, "description", required=False, max_length=BODY_MAX, label=_("描述")
         ),

@@ -100,14 +100,18 @@ def test_last_admin_cannot_be_deactivated(admin):
     other = factories.UserFactory(role_codes=["handler"])
     other.roles.add(factories.role("admin"))
     services.deactivate_user(actor=other, user_id=deputy.pk)
-    # `other` is now the only active admin; someone with people.manage only cannot remove them.
+    # `other` is now the only active admin; someone with people.manage only cannot touch an
+    # administrator at all, and even a superuser outside the role cannot remove the last one.
     people_admin = services.create_role(
         actor=other, data={"name": "人事", "permissions": ["people.manage"]}
     )
     hr = factories.UserFactory()
     hr.roles.add(people_admin)
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(PermissionDenied):
         services.deactivate_user(actor=hr, user_id=other.pk)
+    root = factories.UserFactory(is_superuser=True)
+    with pytest.raises(Conflict) as exc:
+        services.deactivate_user(actor=root, user_id=other.pk)
     assert exc.value.code == "last_admin"
 
 

@@ -12,7 +12,8 @@ from tests.api.conftest import assert_error
 pytestmark = pytest.mark.django_db
 
 
-def test_schema_endpoint_serves_valid_openapi(client):
+def test_schema_endpoint_serves_valid_openapi(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("reader", password="x"))
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
@@ -58,7 +59,8 @@ def test_schema_generation_has_no_warnings(tmp_path):
     assert yaml.safe_load(target.read_text())["info"]["title"] == "Andon API"
 
 
-def test_docs_render_offline(client):
+def test_docs_render_offline(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("reader", password="x"))
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

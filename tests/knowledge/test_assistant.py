@@ -6,6 +6,7 @@ import json
 import pytest
 
 from andon.knowledge import assistant
+from tests import factories
 from tests.knowledge.conftest import publish, resolved_ticket
 from tests.llm_server import LLMServer
 
@@ -144,8 +145,12 @@ def test_stream_endpoint_serves_server_sent_events(client, llm, kb, reader):
     assert client.post("/knowledge/assistant/stream/", {"question": ""}).status_code == 400
 
 
-def test_stream_endpoint_for_anonymous_callers_is_public_only(client, settings, kb):
+def test_stream_endpoint_refuses_anonymous_and_is_public_only_without_knowledge_view(
+    client, settings, kb
+):
     settings.ANDON_LLM_BASE_URL = ""
+    assert client.post("/knowledge/assistant/stream/", {"question": "VPN"}).status_code == 401
+    client.force_login(factories.UserFactory())  # signed in, no knowledge.view (a portal user)
     events = _events(client.post("/knowledge/assistant/stream/", {"question": "VPN 证书过期"}))
     assert [s["title"] for s in events[0]["sources"]] == ["VPN 提示证书过期"]
     assert events[-1]["mode"] == "extractive"

@@ -80,4 +80,23 @@
       };
     });
   });
+  // Behaviour that used to sit in inline on… attributes, which the Content-Security-Policy
+  // forbids: data-confirm on forms, data-autosubmit and data-reload-param on selects, data-print.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.dataset) { return; }
+    if (field.dataset.autosubmit !== undefined && field.form) { field.form.submit(); }
+    if (field.dataset.reloadParam && field.value) {
+      window.location.search = "?" + field.dataset.reloadParam + "=" + encodeURIComponent(field.value);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
 })();
