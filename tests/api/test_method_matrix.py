@@ -7,16 +7,14 @@ methods, and list only those. A method the route does not serve is 405 before an
 """
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from andon.accounts.models import Role
 from andon.accounts.permissions import ALL_CODES
-from andon.tickets import services
 from andon.tickets.models import Status
 from tests import factories
 from tests.api.conftest import client_for
 from tests.api.matrix import ROLES
-from tests.api.test_permission_matrix import AREAS, MATRIX
+from tests.api.test_permission_matrix import MATRIX, path_refs
 
 BIT_ROLES = tuple(f"bit:{code}" for code in sorted(ALL_CODES))
 GET_ROWS = {row.path: row for row in MATRIX if row.method == "get" and row.state == Status.PENDING}
@@ -35,27 +33,6 @@ def _user(world, role: str):
     return getattr(world, role)
 
 
-def _refs(world, user) -> dict:
-    ticket = world.ticket(Status.PENDING)
-    attachment = services.add_attachment(
-        ticket_id=ticket.pk,
-        actor=world.requester,
-        upload=SimpleUploadedFile("note.txt", b"hello", content_type="text/plain"),
-    )
-    refs = {
-        "ticket": ticket.pk,
-        "queue": world.queue.pk,
-        "other_queue": world.other_queue.pk,
-        "entry": world.entry.pk,
-        "attachment": attachment.pk,
-        "username": user.username if user else "ghost",
-    }
-    for area in AREAS:
-        if hasattr(area, "refs"):
-            refs.update(area.refs(world))
-    return refs
-
-
 def _write_rows(path: str) -> list:
     return [row for row in MATRIX if row.path == path and row.method != "get"]
 
@@ -64,7 +41,7 @@ def _write_rows(path: str) -> list:
 @pytest.mark.parametrize("role", ROLES + BIT_ROLES)
 def test_head_and_options_on_every_route(world, role):
     user = _user(world, role)
-    refs = _refs(world, user)
+    refs = path_refs(world, user)
     client = client_for(user)
     problems = []
     for template in PATHS:
