@@ -101,7 +101,7 @@ def index_ticket(ticket: Ticket) -> None:
 
 
 def on_ticket_event(*, ticket: Ticket, event) -> None:
-    """Called by `andon.tickets.services.record_event` for every event, in its transaction."""
+    """Called by `andon.tickets.events.record_event` for every event, in its transaction."""
     if event.kind in INDEXED_EVENT_KINDS:
         index_ticket(ticket)
 

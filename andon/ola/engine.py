@@ -423,7 +423,7 @@ def _escalate(timer: OlaTimer, ticket, now) -> bool:
 def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> None:
     from andon.notifications.models import Notification
     from andon.notifications.outbox import enqueue_for_notifications, enqueue_webhooks
-    from andon.tickets.services import record_event
+    from andon.tickets.events import record_event
 
     # Under the timer's row lock nobody else alerts this level; the unique constraint is the
     # last guard. People already told at this level are not told again (a re-planned timer).

@@ -1,6 +1,6 @@
 """Keeping `DailyRollup` true.
 
-Every ticket change goes through `tickets.services.record_event`, which calls `on_ticket_event`
+Every ticket change goes through `tickets.events.record_event`, which calls `on_ticket_event`
 here in the same transaction: it appends the local days whose numbers the change may move (the
 ticket's creation day, its finishing day before and after, the start days of its OLA timers) to
 `RollupDirtyDay`. `refresh()` — run by the worker every minute and by `andon reports_rollup` —
