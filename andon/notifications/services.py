@@ -349,3 +349,8 @@ def retry_message(*, actor, message_id: int) -> OutboxMessage:
     outbox.retry_now(message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The notifications subscriber of the ticket event pipeline, in the change's transaction."""
+    notify_for_event(event=event, ticket=ticket)
