@@ -13,14 +13,12 @@ from andon.catalog.api import CatalogParentSerializer
 from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
 from andon.core.markdown import render_markdown
 from andon.fields.serializer_fields import CustomFieldsField
-from andon.tickets import policies
+from andon.tickets import workflow
 from andon.tickets.models import (
-    OPEN_STATUSES,
     Attachment,
     Channel,
     Comment,
     Priority,
-    Status,
     Ticket,
     TicketEvent,
 )
@@ -29,48 +27,14 @@ User = get_user_model()
 
 # --- what the caller may do now ---------------------------------------------------------------
 
-TICKET_ACTIONS = (
-    "edit",
-    "claim",
-    "urge",
-    "comment",
-    "transfer",
-    "need-info",
-    "resume",
-    "resolve",
-    "confirm",
-    "reopen",
-    "close",
-    "cancel",
-)
+# Names match the action endpoints (`edit` is PATCH, `comment` is POST …/comments/).
+TICKET_ACTIONS = workflow.names(workflow.API)
 
 
 def available_actions(user, ticket: Ticket) -> list[str]:
-    """The actions `user` may take on `ticket` in its current status, by the same policies and
-    status rules the services enforce. Names match the action endpoints (`edit` is PATCH,
-    `comment` is POST …/comments/)."""
-    status = ticket.status
-    working = status in (Status.PENDING, Status.PROCESSING)
-    claimable = ticket.assignee_id is None or (
-        policies.is_assignee(user, ticket) and status == Status.PENDING
-    )
-    checks = {
-        "edit": lambda: policies.can_edit(user, ticket),
-        "claim": lambda: status in OPEN_STATUSES and claimable and policies.can_claim(user, ticket),
-        "urge": lambda: status in OPEN_STATUSES and policies.can_urge(user, ticket),
-        "comment": lambda: status not in (Status.CLOSED, Status.CANCELLED)
-        and policies.can_comment(user, ticket),
-        "transfer": lambda: status in OPEN_STATUSES and policies.can_work(user, ticket),
-        "need-info": lambda: working and policies.can_work(user, ticket),
-        "resume": lambda: status == Status.NEED_INFO and policies.can_resume(user, ticket),
-        "resolve": lambda: working and policies.can_work(user, ticket),
-        "confirm": lambda: status == Status.TO_CONFIRM and policies.can_confirm(user, ticket),
-        "reopen": lambda: status in (Status.TO_CONFIRM, Status.DONE)
-        and policies.can_reopen(user, ticket),
-        "close": lambda: policies.can_close(user, ticket),
-        "cancel": lambda: status in OPEN_STATUSES and policies.can_cancel(user, ticket),
-    }
-    return [name for name in TICKET_ACTIONS if checks[name]()]
+    """The actions `user` may take on `ticket` now: the workflow table's rule, as the services
+    enforce it."""
+    return workflow.available_actions(user, ticket, workflow.API)
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -236,37 +200,23 @@ class TicketUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+def _input_field(spec: workflow.Input) -> serializers.Field:
+    """The request field for one of an action's inputs; its content is the service's to judge."""
+    label = str(spec.label)
+    if spec.kind == "id":
+        return IdField(required=False, allow_null=True, default=None, help_text=label)
+    if spec.required:
+        return serializers.CharField(allow_blank=True, help_text=label)
+    return serializers.CharField(required=False, allow_blank=True, default="", help_text=label)
 
 
-class RequiredNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True)
-
-
-class ResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True)
-
-
-class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
-
-
-class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class TransferSerializer(serializers.Serializer):
-    queue = IdField(required=False, allow_null=True, default=None, help_text="target queue id")
-    assignee = IdField(required=False, allow_null=True, default=None, help_text="target person id")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        if attrs.get("queue") is None and attrs.get("assignee") is None:
-            raise serializers.ValidationError(
-                {"queue": [_("队列或处理人至少选一个")]}, code="required"
-            )
-        return attrs
+def action_serializer(action: workflow.Action) -> type[serializers.Serializer] | None:
+    """The request body of an action endpoint, made from the workflow table's inputs."""
+    if not action.inputs:
+        return None
+    name = "".join(part.title() for part in action.name.split("-")) + "Serializer"
+    fields = {spec.name: _input_field(spec) for spec in action.inputs}
+    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
 
 
 class CommentCreateSerializer(serializers.Serializer):

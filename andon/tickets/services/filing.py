@@ -17,7 +17,7 @@ from andon.core.errors import (
 )
 from andon.core.validation import single_line
 from andon.fields import validation as field_validation
-from andon.tickets import events, policies
+from andon.tickets import events
 from andon.tickets.models import (
     Channel,
     EventKind,
@@ -32,11 +32,11 @@ from andon.tickets.services.attachments import (
 from andon.tickets.services.common import (
     BODY_MAX,
     TITLE_MAX,
+    _check,
     _dispatch,
     _int_or_none,
     _locked,
     _require,
-    _require_status,
     _text,
     _touch,
     _user_ref,
@@ -261,8 +261,7 @@ def _edited_custom_fields(ticket: Ticket, changes) -> dict:
 @transaction.atomic
 def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
     ticket = _locked(ticket_id, actor)
-    _require(policies.may_edit(actor, ticket), _("没有修改此工单的权限"))
-    _require_status(ticket, policies.editable_statuses(actor, ticket), _("修改"))
+    _check("edit", actor, ticket)
     unknown = set(changes) - {"title", "description", "priority", "custom_fields"}
     if unknown:
         raise ValidationFailed(
