@@ -136,8 +136,9 @@ def new_ticket(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = services.file_portal_ticket(
+                ticket = ticket_services.create_ticket(
                     actor=request.user,
+                    origin={"kind": "portal"},
                     title=data["title"],
                     catalog_entry_id=data["catalog_entry"] or None,
                     description=data["description"],

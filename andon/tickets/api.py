@@ -44,18 +44,6 @@ class TicketCursor(TicketCursorPagination):
             ) from None
 
 
-def _ticket_pk(value) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return pk
-
-
-def _require_visible(user, pk: int) -> None:
-    if not selectors.visible_tickets(user).filter(pk=pk).exists():
-        raise NotFound(_("工单不存在或无权查看"))
-
-
 def _list_queryset(user):
     return selectors.with_list_relations(selectors.visible_tickets(user)).select_related(
         "created_by"
@@ -63,24 +51,11 @@ def _list_queryset(user):
 
 
 def get_ticket(request, ticket_id) -> Ticket:
-    """The ticket as the detail body needs it; 404 when missing or not visible to the caller."""
-    ticket = (
-        selectors.ticket_detail_queryset(request.user)
-        .select_related("created_by")
-        .filter(pk=_ticket_pk(ticket_id))
-        .first()
+    """The ticket as the detail body needs it (its files prefetched); NotFound (404) when missing
+    or not visible to the caller."""
+    return selectors.get_visible_ticket(
+        request.user, ticket_id, within=selectors.ticket_detail_queryset(request.user)
     )
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
-
-
-def get_visible_ticket(request, ticket_id) -> Ticket:
-    """The bare ticket row (enough for the policies), 404 when not visible to the caller."""
-    ticket = selectors.visible_tickets(request.user).filter(pk=_ticket_pk(ticket_id)).first()
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
 
 
 def _ticket_after_action(ticket_id: int) -> Ticket | None:
@@ -159,6 +134,7 @@ class TicketListView(generics.ListAPIView):
             requester=data["requester"],
             channel=data["channel"],
             attachments=data["attachments"],
+            origin={"kind": "api"},
         )
         return detail_response(request, ticket.pk, status_code=status.HTTP_201_CREATED)
 
@@ -181,8 +157,7 @@ class TicketDetailView(APIView):
         "assignee change only through the action endpoints.",
     )
     def patch(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
-        _require_visible(request.user, pk)
+        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
         serializer = TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.update_ticket(ticket_id=pk, actor=request.user, **serializer.validated_data)
@@ -203,9 +178,8 @@ class TicketActionView(APIView):
     body: type | None = None  # the request serializer, made once from the action's inputs
 
     def post(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
         # Visibility first: a ticket the caller may not see is 404 whatever the body says.
-        _require_visible(request.user, pk)
+        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
         data: dict = {}
         if self.body is not None:
             serializer = self.body(data=request.data)
@@ -273,7 +247,7 @@ class TicketCommentsView(generics.GenericAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        ticket = get_visible_ticket(self.request, self.kwargs["ticket_id"])
+        ticket = selectors.get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
         return selectors.ticket_comments(self.request.user, ticket)
 
     @extend_schema(
@@ -293,8 +267,7 @@ class TicketCommentsView(generics.GenericAPIView):
         responses={201: CommentSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
-        _require_visible(request.user, pk)
+        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
         serializer = CommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -321,7 +294,7 @@ class TicketEventsView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        ticket = get_visible_ticket(self.request, self.kwargs["ticket_id"])
+        ticket = selectors.get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
         return selectors.ticket_events(self.request.user, ticket)
 
     @extend_schema(
@@ -343,7 +316,7 @@ class TicketAttachmentView(APIView):
         },
     )
     def get(self, request, ticket_id, attachment_id):
-        ticket = get_visible_ticket(request, ticket_id)
+        ticket = selectors.get_visible_ticket(request.user, ticket_id)
         pk = parse_id(attachment_id)
         attachment: Attachment | None = (
             selectors.ticket_attachments(request.user, ticket).filter(pk=pk).first() if pk else None

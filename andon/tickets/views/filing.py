@@ -38,6 +38,7 @@ def ticket_create(request):
                     priority=data["priority"] or None,
                     attachments=data["attachments"],
                     custom_fields=field_values,
+                    origin={"kind": "web"},
                 )
             except ServiceError as exc:
                 rest, field_errors = split_field_errors(exc)
