@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "andon.portal.middleware.PortalFenceMiddleware",
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A services' NotFound raised by a page's read is its 404 (andon.core.middleware).
+    "andon.core.middleware.NotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 (accounts.lockout).
