@@ -227,6 +227,21 @@ CACHES = {
             "LOCATION": "andon_cache",
         }
     ),
+    # Version tokens of cached configuration (andon.core.config_cache), which every web and worker
+    # process must agree on: Redis when configured, else files under the data directory (one
+    # machine). Only small tokens live here; the cached values stay in each process's memory.
+    "config": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "andon-config",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "config"),
+        }
+    ),
 }
 # Requests per period, by scope (andon.core.throttling); an empty value switches one off.
 ANDON_THROTTLE_RATES = {

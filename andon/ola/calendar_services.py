@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.ola import businesstime
 from andon.ola.models import BusinessCalendar, CalendarException, CalendarExceptionKind
@@ -270,6 +271,7 @@ def create_calendar(*, actor, data: dict) -> BusinessCalendar:
     except IntegrityError:
         message = _("已有名为「%s」的工作日历") % cleaned["name"]
         raise ValidationFailed(message, errors={"name": [message]}) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(actor=actor, action="create", obj=calendar, changes=diff({}, _snapshot(calendar)))
     return calendar
 
@@ -292,6 +294,7 @@ def update_calendar(*, actor, calendar_id: int, data: dict) -> BusinessCalendar:
         raise ValidationFailed(message, errors={"name": [message]}) from None
     changes = diff(before, _snapshot(calendar))
     if changes:
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(actor=actor, action="update", obj=calendar, changes=changes)
     return calendar
 
@@ -311,6 +314,7 @@ def delete_calendar(*, actor, calendar_id: int) -> None:
         raise Conflict(
             _("工作日历「%s」仍被 OLA 策略使用，请先为这些策略换用其他日历") % name
         ) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="delete",
@@ -361,6 +365,7 @@ def set_calendar_exception(
     changes = diff(before, {"kind": entry.kind, "note": entry.note})
     if changes:
         BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(
             actor=actor,
             action="exception.set",
@@ -385,6 +390,7 @@ def remove_calendar_exception(*, actor, calendar_id: int, date) -> bool:
     before = {"kind": entry.kind, "note": entry.note}
     entry.delete()
     BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="exception.remove",

@@ -34,15 +34,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from andon.notifications.recipients import is_reachable
-from andon.ola.businesstime import add_business_time, business_seconds_between, spec_for
+from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
     Alert,
-    BusinessCalendar,
     Metric,
     OlaPolicy,
     OlaTimer,
     TimerState,
 )
+from andon.ola.selectors import calendar_spec, queue_policy
 
 User = get_user_model()
 
@@ -68,16 +68,15 @@ def policy_snapshot(policy: OlaPolicy) -> dict:
 
 
 class SpecCache:
-    """Calendar specs for one unit of work (a step, a sweep): calendars can change, so specs are
-    never kept across units."""
+    """Calendar specs for one unit of work (a step, a sweep): the cached read, and one spec per
+    calendar for the whole unit even if the calendar is edited meanwhile."""
 
     def __init__(self):
         self._specs = {}
 
     def get(self, calendar_id: int):
         if calendar_id not in self._specs:
-            calendar = BusinessCalendar.objects.prefetch_related("exceptions").get(pk=calendar_id)
-            self._specs[calendar_id] = spec_for(calendar)
+            self._specs[calendar_id] = calendar_spec(calendar_id)
         return self._specs[calendar_id]
 
 
@@ -135,7 +134,7 @@ def _plan_running(timer: OlaTimer, spec, now, remaining: int) -> None:
 
 def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[OlaTimer]:
     """Start `queue`'s response and resolution timers for `ticket` (none without a policy)."""
-    policy = OlaPolicy.objects.filter(queue=queue).first() if queue is not None else None
+    policy = queue_policy(queue.pk) if queue is not None else None
     if policy is None:
         return []
     specs = specs or SpecCache()
@@ -309,7 +308,7 @@ def _check_urge(ticket, now, timers, specs) -> None:
     urge_timers = [t for t in timers if t.metric == Metric.URGE]
     if urge_timers or not ticket.queue_id:
         return
-    policy = OlaPolicy.objects.filter(queue_id=ticket.queue_id).first()
+    policy = queue_policy(ticket.queue_id)
     if policy is None or not policy.urge_threshold or ticket.urge_count < policy.urge_threshold:
         return
     timer = OlaTimer.objects.create(
