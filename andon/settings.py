@@ -321,6 +321,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "andon@localhost")
+# Seconds per SMTP network operation; without it a stalled server holds a worker thread forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Seconds per webhook network operation (connect, each read and write).
+ANDON_WEBHOOK_TIMEOUT = float(os.environ.get("ANDON_WEBHOOK_TIMEOUT", "10"))
+# Webhooks to loopback, private and link-local addresses are refused (a webhook must not become a
+# way to reach the server's own network); intranet installations whose receivers live there
+# turn this on.
+ANDON_WEBHOOK_ALLOW_PRIVATE = env_bool("ANDON_WEBHOOK_ALLOW_PRIVATE", False)
+# How long a claimed outbox message is left to its worker before another may send it again
+# (longer than a send takes with the timeouts above; a worker that died mid-send is retried then).
+ANDON_OUTBOX_LEASE_SECONDS = int(os.environ.get("ANDON_OUTBOX_LEASE_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,
