@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads multipart bodies up front, stopping at the size limits (andon.core.uploads).
+    "andon.core.uploads.UploadLimitMiddleware",
     "andon.portal.middleware.PortalFenceMiddleware",
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,6 +180,16 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole multipart body (several attachments and the form) may not pass this; a declared length
+# above it is refused unread, and andon.core.uploads stops reading a file at ATTACHMENT_MAX_BYTES.
+ANDON_UPLOAD_MAX_BYTES = int(
+    os.environ.get("ANDON_UPLOAD_MAX_BYTES", str(5 * ATTACHMENT_MAX_BYTES + 1024 * 1024))
+)
+FILE_UPLOAD_HANDLERS = [
+    "andon.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -338,6 +350,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "andon@localhost")
+# Seconds per SMTP network operation; without it a stalled server holds a worker thread forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Seconds per webhook network operation (connect, each read and write).
+ANDON_WEBHOOK_TIMEOUT = float(os.environ.get("ANDON_WEBHOOK_TIMEOUT", "10"))
+# Webhooks to loopback, private and link-local addresses are refused (a webhook must not become a
+# way to reach the server's own network); intranet installations whose receivers live there
+# turn this on.
+ANDON_WEBHOOK_ALLOW_PRIVATE = env_bool("ANDON_WEBHOOK_ALLOW_PRIVATE", False)
+# How long a claimed outbox message is left to its worker before another may send it again
+# (longer than a send takes with the timeouts above; a worker that died mid-send is retried then).
+ANDON_OUTBOX_LEASE_SECONDS = int(os.environ.get("ANDON_OUTBOX_LEASE_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,
