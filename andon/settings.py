@@ -63,9 +63,12 @@ INSTALLED_APPS = [
     "andon.knowledge",
     "andon.customers",
     "andon.portal",
+    "andon.ops",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer here, before host validation and the SSL redirect (andon.ops).
+    "andon.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HEAD is checked as GET, pages refuse OPTIONS and unknown methods (andon.core.permissions).
@@ -306,6 +309,12 @@ else:
             "max_delay": 1.0,
         },
     }
+
+# --- Operations (andon.ops) -----------------------------------------------------------------
+# Each worker writes a heartbeat this often; readiness fails when none was seen for
+# ANDON_WORKER_STALE_SECONDS, or when an OLA step is overdue by that much.
+ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
+ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
 
 # --- Tickets ------------------------------------------------------------------------------
 TICKET_NUMBER_PREFIX = os.environ.get("ANDON_TICKET_PREFIX", "AD")
