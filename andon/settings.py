@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
+from andon.ops.logs import logging_config
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id (X-Request-ID honoured) for every log line, and one line per request.
+    "andon.ops.middleware.RequestIdMiddleware",
     # /healthz and /readyz answer here, before host validation and the SSL redirect (andon.ops).
     "andon.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -331,19 +335,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "andon@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # `andon worker` (run_huey) installs its own handler on this logger; propagating too
-        # would print every worker line twice.
-        "huey": {"handlers": [], "level": "INFO", "propagate": False},
-    },
-}
+# Plain lines by default, one JSON object per line with LOG_FORMAT=json; every line of a request
+# or a worker task carries its id, and secrets are scrubbed from every line (andon.ops.logs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- WeCom (企业微信) ---------------------------------------------------------------------
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com")

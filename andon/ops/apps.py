@@ -7,6 +7,6 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from andon.core.notices import register_config_notice
-        from andon.ops import heartbeat, selectors  # noqa: F401 (registers the worker hooks)
+        from andon.ops import heartbeat, selectors, task_context  # noqa: F401 (worker hooks)
 
         register_config_notice(selectors.config_notices)

@@ -45,5 +45,8 @@ async def readyz(request):
     response = JsonResponse(
         {"status": "unavailable" if failing else "ok", "failing": failing, "checks": body},
         status=503 if failing else 200,
+        json_dumps_params={"ensure_ascii": False},
     )
+    # Django would log every 503 probe as an error; the body is the report.
+    response._has_been_logged = True
     return _finish(request, response)
