@@ -320,6 +320,17 @@ else:
 ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
 ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
 
+# Days each growing table keeps its rows (andon.ops.retention, daily; 0 keeps everything).
+# Processed WeCom callbacks keep their row and dedupe key, only the payload goes.
+ANDON_RETENTION_DAYS = {
+    "delivery_attempts": int(os.environ.get("ANDON_RETAIN_DELIVERY_ATTEMPTS_DAYS", "90")),
+    "callback_events": int(os.environ.get("WECOM_CALLBACK_RETENTION_DAYS", "30")),
+    "read_notifications": int(os.environ.get("ANDON_RETAIN_READ_NOTIFICATIONS_DAYS", "180")),
+    "import_jobs": int(os.environ.get("ANDON_RETAIN_IMPORT_JOBS_DAYS", "30")),
+    "portal_links": int(os.environ.get("ANDON_RETAIN_PORTAL_LINKS_DAYS", "7")),
+    "worker_heartbeats": int(os.environ.get("ANDON_RETAIN_WORKER_HEARTBEATS_DAYS", "1")),
+}
+
 # --- Tickets ------------------------------------------------------------------------------
 TICKET_NUMBER_PREFIX = os.environ.get("ANDON_TICKET_PREFIX", "AD")
 # One person may urge the same ticket at most once in this many seconds.
