@@ -29,8 +29,8 @@ def child_env(tmp_path, **extra) -> dict:
         ANDON_DATA_DIR=str(tmp_path),
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="andon.settings",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
