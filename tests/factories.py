@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from andon.accounts.models import Department, Role
 from andon.catalog.models import CatalogEntry, normalize_name
+from andon.core import config_cache
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 
 User = get_user_model()
@@ -130,4 +131,5 @@ def custom_field(entry, key: str, *, name: str | None = None, type: str = "text"
     kwargs.setdefault("required", False)
     field = FieldDefinition.objects.create(name=name or key, key=key, type=type, **kwargs)
     field.scope.add(entry)
+    config_cache.bump(config_cache.FIELDS)  # made behind the services' back, like their writes
     return field
