@@ -19,8 +19,8 @@ from andon.audit.services import diff, record_audit
 from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.ola import businesstime
-from andon.ola.engine import RESOLVED_STATUSES
 from andon.ola.models import (
+    RESOLVED_STATUSES,
     BusinessCalendar,
     CalendarException,
     CalendarExceptionKind,

@@ -38,6 +38,8 @@ from django.utils import timezone
 from andon.notifications.recipients import is_reachable
 from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
+    FINISHED_STATUSES,
+    RESOLVED_STATUSES,
     Alert,
     Metric,
     OlaPolicy,
@@ -49,8 +51,6 @@ from andon.ola.selectors import calendar_spec, queue_policy
 User = get_user_model()
 
 RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
-RESOLVED_STATUSES = ("to_confirm", "done")
-FINISHED_STATUSES = ("closed", "cancelled")
 
 
 # --- policies and calendars --------------------------------------------------------------------

@@ -108,6 +108,12 @@ class OlaPolicy(models.Model):
         return f"OLA {self.queue}"
 
 
+# Ticket statuses the timers react to. The OLA configuration sits below tickets (DESIGN.md §4
+# "Layers") and cannot import the ticket models, so their values are named here.
+RESOLVED_STATUSES = ("to_confirm", "done")
+FINISHED_STATUSES = ("closed", "cancelled")
+
+
 class Metric(models.TextChoices):
     RESPONSE = "response", _("响应")
     RESOLUTION = "resolution", _("解决")
