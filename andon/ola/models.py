@@ -108,9 +108,8 @@ class OlaPolicy(models.Model):
         return f"OLA {self.queue}"
 
 
-# Ticket statuses the timers react to. The OLA configuration sits below tickets (DESIGN.md §4
-# "Layers") and cannot import the ticket models, so their values are named here.
-RESOLVED_STATUSES = ("to_confirm", "done")
+# Ticket statuses in which the timers stop. The OLA configuration sits below tickets (DESIGN.md
+# §4 "Layers") and cannot import the ticket models, so their values are named here.
 FINISHED_STATUSES = ("closed", "cancelled")
 
 
@@ -118,6 +117,10 @@ class Metric(models.TextChoices):
     RESPONSE = "response", _("响应")
     RESOLUTION = "resolution", _("解决")
     URGE = "urge", _("催单")
+
+
+# Ticket statuses in which a met resolution timer still counts (the requester may reopen).
+RESOLVED_STATUSES = ("to_confirm", "done")
 
 
 class TimerState(models.TextChoices):
