@@ -13,24 +13,7 @@ from rest_framework import serializers
 
 # Re-exported: the API's one permission check (andon.core.permissions).
 from andon.core.permissions import PermissionByMethod  # noqa: F401
-
-# Primary keys are 64-bit; anything larger would overflow the database driver (a 500), so ids
-# outside this range are rejected as bad input first.
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value) -> int | None:
-    """A positive 64-bit id from a URL segment or query value; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value or "").strip()
-        if not text.isdigit() or len(text) > 19:
-            return None
-        number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+from andon.core.validation import MAX_ID, parse_id  # noqa: F401 - re-exported for the API
 
 
 class IdField(serializers.IntegerField):

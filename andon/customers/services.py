@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
-from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import parse_id
 from andon.customers import selectors
 from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets import services as ticket_services
