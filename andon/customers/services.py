@@ -17,16 +17,29 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.api import parse_id
-from andon.core.errors import NotFound, PermissionDenied, ValidationFailed
+from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.customers import selectors
 from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets import services as ticket_services
-from andon.tickets.models import Channel, Ticket
+from andon.tickets.models import UNFINISHED_STATUSES, Channel, Ticket
 
 User = get_user_model()
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _refuse_while_tickets_unfinished(kind: str, name: str, **origin) -> None:
+    """A customer, contact or chat that unfinished tickets came from stays: deleting it would cut
+    those tickets off from whom they are for while someone still works on them."""
+    lookup = {f"origin__{key}": value for key, value in origin.items()}
+    count = Ticket.objects.filter(status__in=UNFINISHED_STATUSES, **lookup).count()
+    if count:
+        raise Conflict(
+            _("%(kind)s「%(name)s」还有 %(count)s 张未完成的工单，等它们完成或关闭后再删除")
+            % {"kind": kind, "name": name, "count": count},
+            code="in_use",
+        )
 
 
 def _require_reader(actor) -> None:
@@ -200,6 +213,7 @@ def update_customer(*, actor, customer_id, **changes) -> Customer:
 def delete_customer(*, actor, customer_id) -> None:
     customer = _get(Customer, customer_id, _("客户"))
     _require_writer(actor, customer)
+    _refuse_while_tickets_unfinished(_("客户"), customer.name, customer=customer)
     record_audit(actor=actor, action="customer.delete", obj=customer)
     customer.delete()
 
@@ -327,6 +341,7 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
 def delete_contact(*, actor, contact_id) -> None:
     contact = _get(Contact, contact_id, _("联系人"))
     _require_writer(actor, contact)
+    _refuse_while_tickets_unfinished(_("联系人"), contact.name, contact=contact)
     record_audit(actor=actor, action="contact.delete", obj=contact)
     contact.delete()
 
@@ -445,6 +460,7 @@ def update_group_chat(*, actor, group_chat_id, **changes) -> CustomerGroupChat:
 def delete_group_chat(*, actor, group_chat_id) -> None:
     chat = _get(CustomerGroupChat, group_chat_id, _("客户群"))
     _require_writer(actor, chat)
+    _refuse_while_tickets_unfinished(_("客户群"), chat.name, group_chat=chat)
     record_audit(actor=actor, action="group_chat.delete", obj=chat)
     chat.delete()
 

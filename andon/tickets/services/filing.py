@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
+from andon.catalog import selectors as catalog_selectors
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import (
     ValidationFailed,
@@ -56,7 +57,7 @@ def validate_catalog_entry(entry_id) -> CatalogEntry:
     entry = None
     pk = _int_or_none(entry_id)
     if pk is not None:
-        entry = CatalogEntry.objects.select_related("parent", "queue").filter(pk=pk).first()
+        entry = catalog_selectors.entry_for_filing(pk)
     if entry is None:
         raise ValidationFailed(_("服务目录不存在"), errors={"catalog_entry": [_("服务目录不存在")]})
     if entry.parent_id is None:
