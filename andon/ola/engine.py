@@ -47,10 +47,9 @@ from andon.ola.models import (
     TimerState,
 )
 from andon.ola.selectors import calendar_spec, queue_policy
+from andon.tickets import workflow
 
 User = get_user_model()
-
-RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
 
 
 # --- policies and calendars --------------------------------------------------------------------
@@ -298,11 +297,8 @@ def on_ticket_event(*, ticket, event) -> None:
 
 
 def _is_response(ticket, event) -> bool:
-    if event.kind not in RESPONSE_EVENT_KINDS or event.actor_id is None:
-        return False
-    if event.actor_id in (ticket.requester_id, ticket.created_by_id) and event.kind != "claimed":
-        return False
-    return not (event.kind == "commented" and event.after.get("internal"))
+    """The one rule of what answers the requester (`tickets.workflow.counts_as_response`)."""
+    return workflow.is_response_event(event, ticket)
 
 
 def _check_urge(ticket, now, timers, specs) -> None:

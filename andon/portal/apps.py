@@ -7,11 +7,14 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from andon.portal import services
+        from andon.portal.selectors import is_portal_contact
         from andon.tickets import origins
 
         origins.register(
             "portal",
             origins.Handler(
-                clean=services.clean_portal_origin, record=services.record_portal_origin
+                clean=services.clean_portal_origin,
+                record=services.record_portal_origin,
+                admits=is_portal_contact,
             ),
         )
