@@ -67,6 +67,12 @@ _OLA_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
 
 
 def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
+    ids = _wanted(event, ticket)
+    return reachable_ids(ids) if ids else ids
+
+
+def _wanted(event: TicketEvent, ticket: Ticket) -> set[int]:
+    """Who the rules above name for this event, before the reachability filter."""
     ids: set[int] = set()
     kind = event.kind
     internal = bool(event.after.get("internal"))
@@ -81,15 +87,16 @@ def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
     if kind in _REQUESTER_KINDS or (kind == EventKind.COMMENTED and not internal):
         ids.add(ticket.requester_id)
     ids.discard(event.actor_id)
-    if not ids:
-        return ids
-    return reachable_ids(ids)
+    return ids
 
 
 def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
     if event.kind not in _OLA_KINDS:  # the OLA engine sends its own webhooks per level
         webhooks_for_event(event=event, ticket=ticket)
-    recipients = recipients_for(event, ticket)
+    wanted = _wanted(event, ticket)
+    # Reachability and channels in one query (recipients_for and the outbox would take three).
+    channels = outbox.reachable_channels(wanted) if wanted else {}
+    recipients = set(channels)
     if not recipients:
         return []
     actor_name = event.actor.name if event.actor_id else "系统"
@@ -113,7 +120,7 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
     # their keys are per event, so a retried call never sends twice.
-    outbox.enqueue_for_notifications(created)
+    outbox.enqueue_for_notifications(created, channels=channels)
     return created
 
 

@@ -3,7 +3,7 @@ through `andon.tickets.services`; a ServiceError becomes the API's error body.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -117,6 +117,16 @@ def detail_response(
     return Response(body, status=status_code)
 
 
+def created_response(request, ticket: Ticket) -> Response:
+    """The body of a ticket just filed, from the objects the service wrote instead of a second
+    read: its filer may always see it, and every file it has hangs on the ticket itself (no
+    comment yet), so all of them are shown; without uploads in the request there are none."""
+    files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
+    prefetch_related_objects([ticket], Prefetch("attachments", queryset=files))
+    body = TicketDetailSerializer(ticket, context={"request": request}).data
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
 # --- list, create, read, edit ---------------------------------------------------------------
 
 
@@ -165,7 +175,7 @@ class TicketListView(generics.ListAPIView):
             channel=data["channel"],
             attachments=data["attachments"],
         )
-        return detail_response(request, ticket.pk, status_code=status.HTTP_201_CREATED)
+        return created_response(request, ticket)
 
 
 class TicketDetailView(APIView):
