@@ -220,10 +220,12 @@ def _require_integrations(actor) -> None:
 
 
 def _clean_webhook(data, instance: Webhook | None) -> dict:
+    from django.conf import settings
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
     from andon.core.errors import ValidationFailed
+    from andon.core.net import UnsafeTarget, refuse_private
 
     if not isinstance(data, dict):
         raise ValidationFailed(_("数据格式不正确"))
@@ -246,9 +248,14 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
             if not isinstance(url, str) or len(url) > 500:
                 raise ValidationError("bad")
             URLValidator(schemes=["http", "https"])(url)
+            refuse_private(
+                url, allow_private=settings.ANDON_WEBHOOK_ALLOW_PRIVATE, unresolvable_ok=True
+            )
             cleaned["url"] = url
         except ValidationError:
             errors["url"] = [_("请填写 http:// 或 https:// 开头的有效地址")]
+        except UnsafeTarget as exc:
+            errors["url"] = [str(exc)]
     if "events" in data:
         events = data.get("events")
         if events is None:
@@ -360,3 +367,8 @@ def retry_message(*, actor, message_id: int) -> OutboxMessage:
     outbox.retry_now(message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The notifications subscriber of the ticket event pipeline, in the change's transaction."""
+    notify_for_event(event=event, ticket=ticket)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,14 @@ from andon.audit.services import diff, record_audit
 from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.ola import businesstime
-from andon.ola.models import BusinessCalendar, CalendarException, CalendarExceptionKind
+from andon.ola.engine import RESOLVED_STATUSES
+from andon.ola.models import (
+    BusinessCalendar,
+    CalendarException,
+    CalendarExceptionKind,
+    OlaPolicy,
+    OlaTimer,
+)
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 200
@@ -299,12 +307,47 @@ def update_calendar(*, actor, calendar_id: int, data: dict) -> BusinessCalendar:
     return calendar
 
 
+def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
+    """A calendar is in use while a policy names it, and also while a running timer does: timers
+    keep the calendar of the policy they started under (a snapshot), so a policy that moved to
+    another calendar still leaves its old one in use until those timers end."""
+    queues = list(
+        OlaPolicy.objects.filter(calendar=calendar)
+        .order_by("queue__name")
+        .values_list("queue__name", flat=True)
+    )
+    if queues:
+        raise Conflict(
+            _("工作日历「%(name)s」仍被这些队列的 OLA 策略使用：%(queues)s。请先为它们换用其他日历")
+            % {"name": calendar.name, "queues": "、".join(queues)},
+            code="in_use",
+        )
+    # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
+    running = (
+        OlaTimer.objects.filter(policy__calendar=calendar.pk)
+        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=RESOLVED_STATUSES))
+        .values("ticket")
+        .distinct()
+        .count()
+    )
+    if running:
+        raise Conflict(
+            _(
+                "工作日历「%(name)s」仍被 %(count)s 张工单的 OLA 计时使用（计时开始时策略用的是"
+                "这个日历）。等这些工单关闭，或在队列的 OLA 策略页把新策略应用到未结工单后再删除"
+            )
+            % {"name": calendar.name, "count": running},
+            code="in_use",
+        )
+
+
 @transaction.atomic
 def delete_calendar(*, actor, calendar_id: int) -> None:
     _require_manage(actor)
     calendar = _locked(calendar_id)
     if calendar.is_builtin:
         raise Conflict(_("内置的「%s」日历不能删除") % calendar.name)
+    _refuse_if_in_use(calendar)
     snapshot = _snapshot(calendar)
     name, pk = calendar.name, calendar.pk
     try:

@@ -30,6 +30,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from andon.notifications.recipients import is_reachable
@@ -103,6 +104,7 @@ def _reschedule(timer: OlaTimer, next_action_at) -> None:
     """Set the next step and a fresh token; the step task is queued once the transaction commits."""
     timer.next_action_at = next_action_at
     timer.token = uuid.uuid4().hex if next_action_at else ""
+    timer.enqueued_at = None  # a new schedule: the sweeper may hand it out when it is due
     if next_action_at is not None:
         # The primary key is read at commit: a new timer is saved after it is planned.
         token, eta = timer.token, next_action_at
@@ -496,17 +498,67 @@ def _due_text(timer: OlaTimer) -> str:
 
 # --- the sweeper ----------------------------------------------------------------------------------
 
+# A step handed to a worker is not handed out again before this: long enough for a queued chunk
+# to run behind a backlog, short enough that a task lost with its worker is retried soon.
+ENQUEUE_LEASE = timedelta(minutes=2)
+SWEEP_PAGE = 1000  # due timers claimed per query
+STEP_CHUNK = 100  # steps per worker task
 
-def sweep(*, now=None, limit: int = 5000) -> int:
-    """Run every step that is due but was not run (a lost task, a worker that died)."""
+
+def sweep(*, now=None, limit: int = 100_000, chunk: int = STEP_CHUNK) -> int:
+    """Hand every due step to the workers, `chunk` steps per task; returns how many were handed.
+
+    Due timers are walked in (next_action_at, id) order, a page at a time, along the index.
+    Each handed timer gets `enqueued_at`, so the next sweep leaves it alone while its task waits
+    in the queue; the state stays in the row, so a task lost with its worker is handed out again
+    once ENQUEUE_LEASE has passed (the row is still due). Call it outside a transaction (the
+    periodic task does): a chunk must not reach a worker before its claim is committed.
+    """
     now = now or timezone.now()
-    due = list(
-        OlaTimer.objects.filter(next_action_at__lte=now)
-        .order_by("next_action_at")
-        .values_list("pk", "token")[:limit]
+    handed = 0
+    after = None
+    while handed < limit:
+        page = _claim_due(now=now, after=after, size=min(SWEEP_PAGE, limit - handed))
+        if not page:
+            break
+        after = page[-1][:2]
+        for start in range(0, len(page), chunk):
+            _enqueue_steps([(pk, token) for _, pk, token in page[start : start + chunk]])
+        handed += len(page)
+    return handed
+
+
+def _claim_due(*, now, after, size: int) -> list[tuple]:
+    """Mark up to `size` due, unhanded timers after the keyset `after` as handed out."""
+    due = OlaTimer.objects.filter(next_action_at__lte=now).filter(
+        Q(enqueued_at=None) | Q(enqueued_at__lte=now - ENQUEUE_LEASE)
     )
-    done = 0
-    for timer_id, token in due:
-        if step(timer_id=timer_id, token=token, now=now) not in ("stale", "not_due"):
-            done += 1
-    return done
+    if after is not None:
+        at, pk = after
+        due = due.filter(Q(next_action_at__gt=at) | Q(next_action_at=at, id__gt=pk))
+    due = due.order_by("next_action_at", "id")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            # A row locked by a running step is skipped: that step reschedules it anyway.
+            due = due.select_for_update(skip_locked=True)
+        page = list(due.values_list("next_action_at", "pk", "token")[:size])
+        OlaTimer.objects.filter(pk__in=[pk for _, pk, _ in page]).update(enqueued_at=now)
+    return page
+
+
+def _enqueue_steps(steps: list[tuple[int, str]]) -> None:
+    from andon.ola.tasks import ola_steps_task
+
+    ola_steps_task(steps)
+
+
+def run_steps(*, steps, now=None) -> dict[str, int]:
+    """Run a chunk of (timer id, token) steps handed out by the sweeper; {outcome: count}.
+
+    Each step is its own transaction with its timer row locked (SKIP LOCKED on PostgreSQL), so
+    a worker never waits for a row another worker is stepping and never steps it twice."""
+    outcomes: dict[str, int] = {}
+    for timer_id, token in steps:
+        outcome = step(timer_id=timer_id, token=token, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

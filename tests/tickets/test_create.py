@@ -220,7 +220,7 @@ def test_a_failing_notification_rolls_back_the_ticket(handlers, entry, requester
         if event.kind == EventKind.DISPATCHED:
             raise RuntimeError("notification store down")
 
-    monkeypatch.setattr("andon.tickets.events.notify_for_event", notify)
+    monkeypatch.setattr("andon.notifications.services.notify_for_event", notify)
     with pytest.raises(RuntimeError):
         factories.make_ticket(actor=requester, entry=entry)
     assert calls == [EventKind.CREATED, EventKind.DISPATCHED]

@@ -521,7 +521,7 @@ def test_a_failure_while_logging_rolls_the_change_back(ticket, handlers, monkeyp
     def broken(**kwargs):
         raise RuntimeError("log store down")
 
-    monkeypatch.setattr("andon.tickets.events.notify_for_event", broken)
+    monkeypatch.setattr("andon.notifications.services.notify_for_event", broken)
     before = _snapshot(ticket)
     with pytest.raises(RuntimeError):
         services.claim_ticket(ticket_id=ticket.pk, actor=handlers[0])

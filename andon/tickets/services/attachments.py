@@ -16,19 +16,14 @@ from django.utils.translation import gettext as _
 from andon.core.errors import (
     ValidationFailed,
 )
-from andon.tickets import events, policies
+from andon.tickets import events
 from andon.tickets.models import (
     Attachment,
     EventKind,
-    Status,
 )
-from andon.tickets.services.common import _locked, _require, _require_status, _touch
+from andon.tickets.services.common import _check, _locked, _touch
 
 # --- attachments ----------------------------------------------------------------------------
-
-_ANNOTATABLE_STATUSES = tuple(
-    s for s in Status.values if s not in (Status.CLOSED, Status.CANCELLED)
-)
 
 
 def _allowed_extensions() -> set[str]:
@@ -89,8 +84,7 @@ def _store_attachment(*, ticket, actor, upload, now, stored: list, comment=None)
 @transaction.atomic
 def add_attachment(*, ticket_id, actor, upload: UploadedFile) -> Attachment:
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_comment(actor, ticket), _("没有上传附件的权限"))
-    _require_status(ticket, _ANNOTATABLE_STATUSES, _("上传附件"))
+    _check("attach", actor, ticket)
     _validate_upload(upload)
     now = timezone.now()
     with _removing_files_on_error() as stored:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.utils.translation import gettext as _
 
 from andon.core.errors import (
-    Conflict,
-    NotFound,
     PermissionDenied,
     ValidationFailed,
 )
 from andon.queues.models import DispatchRule, Queue
 from andon.queues.services import pick_assignee
-from andon.tickets import events, policies
+from andon.tickets import events, selectors, workflow
 from andon.tickets.models import (
     EventKind,
     Status,
@@ -31,24 +27,9 @@ def _require_active(actor) -> None:
 
 
 def _locked(ticket_id, actor) -> Ticket:
-    """Lock the ticket row for this transaction; invisible tickets are reported as missing.
-
-    The lock is taken by a bare query and the ticket read by a second one. On PostgreSQL a query
-    that waited for the lock returns the locked row's new version, but rows it joined keep the
-    old snapshot: after losing a claim race, a joined `assignee` would read as NULL though
-    `assignee_id` is set. The second query starts after the lock is ours and sees everything the
-    previous holder committed. NO KEY UPDATE does not block inserts that merely reference the
-    ticket (events, timers) from other transactions."""
+    """Lock the ticket row for this transaction; invisible tickets are reported as missing."""
     _require_active(actor)
-    pk = _int_or_none(ticket_id)
-    ticket = None
-    if pk is not None and (
-        Ticket.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first()
-    ):
-        ticket = Ticket.objects.select_related("queue", "assignee", "requester").get(pk=pk)
-    if ticket is None or not policies.can_view(actor, ticket):
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
+    return selectors.get_visible_ticket(actor, ticket_id, for_update=True)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -56,13 +37,9 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _require_status(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
-    if ticket.status not in tuple(allowed):
-        raise Conflict(
-            _("工单当前状态为「%(status)s」，不能%(action)s")
-            % {"status": ticket.get_status_display(), "action": action},
-            code="invalid_transition",
-        )
+def _check(action: str, actor, ticket: Ticket) -> None:
+    """The workflow's rule for `action` (who, from which status); see `andon.tickets.workflow`."""
+    workflow.check(action, actor, ticket)
 
 
 def _text(value, field: str, *, required: bool, max_length: int, label: str) -> str:
@@ -92,18 +69,17 @@ def _touch(ticket: Ticket, now, *fields: str) -> None:
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
-def _mark_responded(ticket: Ticket, now) -> list[str]:
-    """First response: the first handling-side action the requester can see (claim, public
-    comment, need-info, resolve). Callers decide whether their action counts."""
-    if ticket.first_response_at is None:
+def _mark_responded(
+    ticket: Ticket, now, *, action: str, actor, internal: bool = False
+) -> list[str]:
+    """Stamp the first response when `action` is one (`workflow.counts_as_first_response`, the
+    one rule); returns the field to save, if any."""
+    if ticket.first_response_at is None and workflow.counts_as_first_response(
+        action, actor, ticket, internal=internal
+    ):
         ticket.first_response_at = now
         return ["first_response_at"]
     return []
-
-
-def _counts_as_response(actor, ticket: Ticket) -> bool:
-    """A comment answers the requester only when the handling side writes it."""
-    return policies.is_handling_side(actor, ticket) and not policies.is_requester(actor, ticket)
 
 
 def _dispatch(ticket: Ticket, queue: Queue | None, now, *, exclude=()) -> None:

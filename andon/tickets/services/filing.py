@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from andon.core.errors import (
 )
 from andon.core.validation import single_line
 from andon.fields import validation as field_validation
-from andon.tickets import events, policies
+from andon.tickets import events, origins
 from andon.tickets.models import (
     Channel,
     EventKind,
@@ -34,16 +35,18 @@ from andon.tickets.services.attachments import (
 from andon.tickets.services.common import (
     BODY_MAX,
     TITLE_MAX,
+    _check,
     _int_or_none,
     _locked,
     _pick,
     _record_dispatch,
     _require,
-    _require_status,
     _text,
     _touch,
     _user_ref,
 )
+
+User = get_user_model()
 
 # --- create and edit ------------------------------------------------------------------------
 
@@ -105,6 +108,26 @@ def _portal_contact(actor) -> bool:
     return is_portal_contact(actor)
 
 
+def _requester(value, actor):
+    """The person filed for: a user, an id, or None (the actor). Filing for someone else needs
+    handling rights."""
+    if value is None or value == "":
+        return actor
+    if not isinstance(value, User):
+        pk = _int_or_none(value)
+        value = User.objects.filter(pk=pk).first() if pk else None
+        if value is None:
+            raise ValidationFailed(_("用户不存在"), errors={"requester": [_("用户不存在")]})
+    if value.pk != actor.pk:
+        if not (has_perm(actor, "tickets.handle") or has_perm(actor, "tickets.manage")):
+            raise ValidationFailed(
+                _("没有代他人提交工单的权限"), errors={"requester": [_("没有代他人提交工单的权限")]}
+            )
+        if not value.is_active:
+            raise ValidationFailed(_("提单人已停用"), errors={"requester": [_("提单人已停用")]})
+    return value
+
+
 @transaction.atomic
 def create_ticket(
     *,
@@ -114,15 +137,23 @@ def create_ticket(
     description: str = "",
     priority: str | None = None,
     requester=None,
-    channel: str = Channel.WEB,
+    origin: dict | None = None,
+    channel: str | None = None,
     custom_fields: dict | None = None,
     attachments: Iterable[UploadedFile] = (),
     created_at=None,
 ) -> Ticket:
+    """The one door for filing. Every surface (desk form, API, portal, chat sidebar, inbound
+    channels) is an adapter that passes what it got, and its `origin` (`andon.tickets.origins`):
+    all checks run here, once, and every failing field is reported together. The origin is
+    recorded before, and summarised in, the `created` event. `channel` defaults to the origin's."""
+    kind = origin.get("kind") if isinstance(origin, dict) else "web" if origin is None else None
     _require(
-        has_perm(actor, "tickets.create") or (channel == Channel.PORTAL and _portal_contact(actor)),
+        has_perm(actor, "tickets.create") or (kind == "portal" and _portal_contact(actor)),
         _("没有提交工单的权限"),
     )
+    if channel is None:
+        channel = origins.DEFAULT_CHANNELS.get(kind, "")
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     for key, check in (
@@ -143,11 +174,13 @@ def create_ticket(
         ("priority", lambda: _validate_priority(priority)),
         ("catalog_entry", lambda: validate_catalog_entry(catalog_entry_id)),
         ("custom_fields", lambda: _filing_custom_fields(custom_fields, cleaned)),
+        ("requester", lambda: _requester(requester, actor)),
+        ("origin", lambda: origins.clean(actor, origin)),
     ):
         try:
             cleaned[key] = check()
         except ValidationFailed as exc:
-            errors.update(exc.errors)
+            errors.update(exc.errors or {key: [exc.detail]})
     if not isinstance(channel, str) or channel not in Channel.values:
         errors["channel"] = [_("渠道不正确")]
     attachments = list(attachments or ())
@@ -156,11 +189,6 @@ def create_ticket(
             _validate_upload(upload)
         except ValidationFailed as exc:
             errors.setdefault("attachments", []).extend(exc.errors["attachments"])
-    if requester is not None and requester.pk != actor.pk:
-        if not (has_perm(actor, "tickets.handle") or has_perm(actor, "tickets.manage")):
-            errors["requester"] = [_("没有代他人提交工单的权限")]
-        elif not requester.is_active:
-            errors["requester"] = [_("提单人已停用")]
     if errors:
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, errors=errors)
@@ -172,7 +200,7 @@ def create_ticket(
             actor=actor,
             cleaned=cleaned,
             entry=entry,
-            requester=requester or actor,
+            requester=cleaned["requester"],
             channel=channel,
             attachments=attachments,
             now=now,
@@ -227,6 +255,8 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
         created_at=now,
         updated_at=now,
     )
+    origin = cleaned["origin"]
+    origins.record(ticket, origin)  # before the created event: its subscribers find the rows
     events.record_event(
         ticket=ticket,
         kind=EventKind.CREATED,
@@ -236,6 +266,7 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
             "priority": ticket.priority,
             "catalog_entry": {"id": entry.pk, "name": str(entry)},
             "channel": channel,
+            "origin": origin.event,
             "requester": _user_ref(requester),
             **({"attachments": [Path(u.name).name for u in attachments]} if attachments else {}),
             **({"custom_fields": ticket.custom_fields} if ticket.custom_fields else {}),
@@ -269,8 +300,7 @@ def _edited_custom_fields(ticket: Ticket, changes) -> dict:
 @transaction.atomic
 def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
     ticket = _locked(ticket_id, actor)
-    _require(policies.may_edit(actor, ticket), _("没有修改此工单的权限"))
-    _require_status(ticket, policies.editable_statuses(actor, ticket), _("修改"))
+    _check("edit", actor, ticket)
     unknown = set(changes) - {"title", "description", "priority", "custom_fields"}
     if unknown:
         raise ValidationFailed(

@@ -16,15 +16,12 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.core.errors import (
     Conflict,
-    PermissionDenied,
     RateLimited,
     ValidationFailed,
 )
 from andon.queues.models import Queue, QueueMembership
 from andon.tickets import events, policies
 from andon.tickets.models import (
-    OPEN_STATUSES,
-    UNFINISHED_STATUSES,
     Comment,
     EventKind,
     Status,
@@ -32,21 +29,19 @@ from andon.tickets.models import (
     TicketEvent,
 )
 from andon.tickets.services.attachments import (
-    _ANNOTATABLE_STATUSES,
     _removing_files_on_error,
     _store_attachment,
     _validate_upload,
 )
 from andon.tickets.services.common import (
     BODY_MAX,
-    _counts_as_response,
+    _check,
     _dispatch,
     _int_or_none,
     _locked,
     _mark_responded,
     _queue_ref,
     _require,
-    _require_status,
     _text,
     _touch,
     _user_ref,
@@ -63,17 +58,18 @@ def claim_ticket(*, ticket_id, actor) -> Ticket:
     """认领: make the caller the assignee. Two simultaneous claims give exactly one winner: the
     row lock serialises them and the loser finds the ticket already taken (409)."""
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_claim(actor, ticket), _("只有该队列的成员可以认领"))
-    _require_status(ticket, OPEN_STATUSES, _("认领"))
-    if ticket.assignee_id and not (
-        ticket.assignee_id == actor.pk and ticket.status == Status.PENDING
-    ):
-        raise Conflict(_("工单已由 %s 处理") % ticket.assignee.name, code="already_claimed")
+    _check("claim", actor, ticket)
     now = timezone.now()
     before = {"assignee": _user_ref(ticket.assignee), "status": ticket.status}
     ticket.assignee = actor
     ticket.status = Status.PROCESSING
-    _touch(ticket, now, "assignee", "status", *_mark_responded(ticket, now))
+    _touch(
+        ticket,
+        now,
+        "assignee",
+        "status",
+        *_mark_responded(ticket, now, action="claim", actor=actor),
+    )
     events.record_event(
         ticket=ticket,
         kind=EventKind.CLAIMED,
@@ -88,10 +84,7 @@ def claim_ticket(*, ticket_id, actor) -> Ticket:
 @transaction.atomic
 def urge_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
     ticket = _locked(ticket_id, actor)
-    if policies.is_assignee(actor, ticket):
-        raise PermissionDenied(_("当前处理人不能催自己的工单"))
-    _require(policies.can_urge(actor, ticket), _("没有催单的权限"))
-    _require_status(ticket, OPEN_STATUSES, _("催单"))
+    _check("urge", actor, ticket)
     note = _text(note, "note", required=False, max_length=500, label=_("催单说明"))
     now = timezone.now()
     window = timedelta(seconds=settings.URGE_MIN_INTERVAL_SECONDS)
@@ -128,10 +121,9 @@ def add_comment(
     attachments: Iterable[UploadedFile] = (),
 ) -> Comment:
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_comment(actor, ticket), _("没有评论此工单的权限"))
+    _check("comment", actor, ticket)
     if is_internal:
         _require(policies.can_comment_internally(actor, ticket), _("只有处理方可以发表内部评论"))
-    _require_status(ticket, _ANNOTATABLE_STATUSES, _("评论"))
     attachments = list(attachments or ())
     body = _text(body, "body", required=not attachments, max_length=BODY_MAX, label=_("评论内容"))
     for upload in attachments:
@@ -145,10 +137,8 @@ def add_comment(
             _store_attachment(
                 ticket=ticket, actor=actor, upload=upload, now=now, comment=comment, stored=stored
             )
-        responded = (
-            _mark_responded(ticket, now)
-            if not is_internal and _counts_as_response(actor, ticket)
-            else []
+        responded = _mark_responded(
+            ticket, now, action="comment", actor=actor, internal=bool(is_internal)
         )
         _touch(ticket, now, *responded)
         events.record_event(
@@ -167,8 +157,7 @@ def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
     """Hand an unfinished ticket to another person as it is — same queue, same status, timers
     running on — for handovers and deactivations (轻量交接). Managers only."""
     ticket = _locked(ticket_id, actor)
-    _require(policies.is_manager(actor), _("只有工单管理员可以改派工单"))
-    _require_status(ticket, UNFINISHED_STATUSES, _("改派"))
+    _check("reassign", actor, ticket)
     note = _text(note, "note", required=False, max_length=BODY_MAX, label=_("说明"))
     if to_user is None or not to_user.is_active:
         raise ValidationFailed(
@@ -201,8 +190,7 @@ def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
 def transfer_ticket(*, ticket_id, actor, queue_id=None, assignee_id=None, note: str = "") -> Ticket:
     """转单: to another queue (its rule re-dispatches) or to a person (who then accepts)."""
     ticket = _locked(ticket_id, actor)
-    _require(policies.can_work(actor, ticket), _("只有当前处理人可以转单"))
-    _require_status(ticket, OPEN_STATUSES, _("转单"))
+    _check("transfer", actor, ticket)
     note = _text(note, "note", required=False, max_length=BODY_MAX, label=_("转单说明"))
     if queue_id in (None, "") and assignee_id in (None, ""):
         raise ValidationFailed(
