@@ -266,6 +266,7 @@ def on_ticket_event(*, ticket, event) -> None:
         if before != after:
             for timer in timers:
                 _stop(timer, now, "transferred")
+            ticket._ola_has_no_timers = True  # every live one is stopped now
             return  # the new queue's timers start with its dispatch event
     if event.kind == "urged":
         _check_urge(ticket, now, timers, specs)

@@ -3,18 +3,27 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from andon.core import config_cache
 from andon.queues.models import Queue, QueueMembership
 
 
 def member_queue_ids(user) -> set[int]:
-    """Ids of the queues this user belongs to (memoised on the user object for one request)."""
+    """Ids of the queues this user belongs to (memoised on the user object for one request, and
+    cached across requests until queue membership changes)."""
     cached = getattr(user, "_member_queue_ids", None)
     if cached is None:
         if not getattr(user, "is_authenticated", False):
             cached = set()
         else:
             cached = set(
-                QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True)
+                config_cache.get(
+                    config_cache.QUEUES,
+                    ("member_of", user.pk),
+                    lambda: frozenset(
+                        QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True)
+                    ),
+                    immutable=True,
+                )
             )
         user._member_queue_ids = cached
     return cached
