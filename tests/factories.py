@@ -67,6 +67,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
 def add_members(queue: Queue, *users) -> None:
     for user in users:
         QueueMembership.objects.create(queue=queue, user=user)
+    config_cache.bump(config_cache.QUEUES)  # made behind the services' back, like their writes
 
 
 class CatalogEntryFactory(factory.django.DjangoModelFactory):

@@ -44,13 +44,14 @@ MAX_AGE = 300.0
 MAX_ENTRIES = 4096
 
 # The areas and who bumps them (a value built from several areas names them all).
+ROLES = "roles"  # roles and who holds them: accounts (see AccountsConfig.ready)
 CATALOG = "catalog"  # catalog entries: catalog.services
-QUEUES = "queues"  # queues and their dispatch settings: queues.services
+QUEUES = "queues"  # queues, their settings and members: queues.services
 FIELDS = "fields"  # custom field templates and their scope: fields.services
 CALENDARS = "calendars"  # business calendars and their exception dates: ola.calendar_services
 OLA_POLICIES = "ola_policies"  # OLA policy per queue: ola.policy_services
 WEBHOOKS = "webhooks"  # outgoing webhooks: notifications.services
-AREAS = (CATALOG, QUEUES, FIELDS, CALENDARS, OLA_POLICIES, WEBHOOKS)
+AREAS = (ROLES, CATALOG, QUEUES, FIELDS, CALENDARS, OLA_POLICIES, WEBHOOKS)
 
 T = TypeVar("T")
 

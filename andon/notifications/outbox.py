@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from andon.notifications import channels as senders
@@ -25,8 +26,8 @@ from andon.notifications.models import (
     DeliveryAttempt,
     Notification,
     OutboxMessage,
-    Webhook,
 )
+from andon.notifications.selectors import active_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,32 @@ def enabled_channels(users) -> dict[int, set[str]]:
     return result
 
 
+def reachable_channels(user_ids) -> dict[int, set[str]]:
+    """{user id: external channels} for those of `user_ids` who may be notified at all
+    (`recipients.reachable_users`), by their preferences, in one query: what a ticket event's
+    notifications need to know about their recipients."""
+    from andon.notifications.recipients import reachable_users
+
+    def chosen(channel):
+        prefs = ChannelPreference.objects.filter(user=OuterRef("pk"), channel=channel)
+        return Subquery(prefs.values("enabled")[:1])
+
+    rows = (
+        reachable_users(user_ids)
+        .annotate(email_on=chosen(Channel.EMAIL), wecom_on=chosen(Channel.WECOM))
+        .values_list("pk", "email", "wecom_userid", "email_on", "wecom_on")
+    )
+    result = {}
+    for pk, email, wecom_userid, email_on, wecom_on in rows:
+        channels = set()
+        if email and email_on is not False:
+            channels.add(Channel.EMAIL)
+        if wecom_userid and settings.WECOM_CORP_ID and wecom_on is not False:
+            channels.add(Channel.WECOM)
+        result[pk] = channels
+    return result
+
+
 def set_preference(*, user, channel: str, enabled: bool) -> None:
     ChannelPreference.objects.update_or_create(
         user=user, channel=channel, defaults={"enabled": enabled}
@@ -101,34 +128,49 @@ _deliver_task = None
 
 def use_delivery_task(task) -> None:
     """The port to the worker: NotificationsConfig.ready() hands over the Huey task that calls
-    `deliver` (the tasks module imports this one, so this one does not import it). Without one,
-    the outbox sweep sends what is due."""
+    `deliver_new` with a message key (the tasks module imports this one, so this one does not
+    import it). Without one, the outbox sweep sends what is due."""
     global _deliver_task
     _deliver_task = task
 
 
 def _schedule_keys(keys: list[str]) -> None:
+    """Queue the first delivery of each message by its key: the worker finds the row (a key
+    that lost to an existing message finds it already tried and does nothing), so the request
+    that committed spends no query on it."""
     if _deliver_task is None:
         return
-    ids = OutboxMessage.objects.filter(
-        key__in=keys, state=OutboxMessage.State.PENDING, attempts=0
-    ).values_list("pk", flat=True)
-    for message_id in ids:
-        _deliver_task(message_id)
+    for key in keys:
+        _deliver_task(key)
+
+
+def deliver_new(key: str) -> str:
+    """The first delivery of the message with `key` (see `_schedule_keys`)."""
+    message_id = (
+        OutboxMessage.objects.filter(key=key, state=OutboxMessage.State.PENDING, attempts=0)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return "skipped" if message_id is None else deliver(message_id)
 
 
 def enqueue_for_notifications(
-    notifications: list[Notification], *, key_prefix: str | None = None
+    notifications: list[Notification],
+    *,
+    key_prefix: str | None = None,
+    channels: dict[int, set[str]] | None = None,
 ) -> None:
-    """Copy in-app notifications to each recipient's external channels. Keys are
-    "<prefix>:<recipient>:<channel>"; the prefix defaults to the notification's event, and OLA
-    alerts pass "ola:<timer>:<level>"."""
+    """Copy in-app notifications to each recipient's external channels (`channels` when the
+    caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
+    <channel>"; the prefix defaults to the notification's event, and OLA alerts pass
+    "ola:<timer>:<level>"."""
     if not notifications:
         return
-    from django.contrib.auth import get_user_model
+    if channels is None:
+        from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
-    channels = enabled_channels(users)
+        users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
+        channels = enabled_channels(users)
     messages = []
     for notification in notifications:
         for channel in sorted(channels.get(notification.recipient_id, ())):
@@ -154,15 +196,15 @@ def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None
     occurrence (e.g. "event:42") so each webhook gets it once."""
     messages = [
         OutboxMessage(
-            key=f"webhook:{hook.pk}:{key}",
+            key=f"webhook:{hook_id}:{key}",
             channel=Channel.WEBHOOK,
-            webhook=hook,
+            webhook_id=hook_id,
             ticket=ticket,
             subject=kind,
             payload={"kind": kind, **payload},
         )
-        for hook in Webhook.objects.filter(is_active=True)
-        if not hook.events or kind in hook.events
+        for hook_id, kinds in active_webhooks()
+        if not kinds or kind in kinds
     ]
     enqueue(messages)
 

@@ -68,6 +68,12 @@ _REQUESTER_KINDS = frozenset(
 
 
 def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
+    ids = _wanted(event, ticket)
+    return reachable_ids(ids) if ids else ids
+
+
+def _wanted(event: TicketEvent, ticket: Ticket) -> set[int]:
+    """Who the rules above name for this event, before the reachability filter."""
     ids: set[int] = set()
     kind = event.kind
     internal = bool(event.after.get("internal"))
@@ -82,15 +88,16 @@ def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
     if kind in _REQUESTER_KINDS or (kind == EventKind.COMMENTED and not internal):
         ids.add(ticket.requester_id)
     ids.discard(event.actor_id)
-    if not ids:
-        return ids
-    return reachable_ids(ids)
+    return ids
 
 
 def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
     """A ticket change: its recipients follow from the rules above."""
     webhooks_for_event(event=event, ticket=ticket)
-    recipients = recipients_for(event, ticket)
+    wanted = _wanted(event, ticket)
+    # Reachability and channels in one query (recipients_for and the outbox would take three).
+    channels = outbox.reachable_channels(wanted) if wanted else {}
+    recipients = set(channels)
     if not recipients:
         return []
     actor_name = event.actor.name if event.actor_id else "系统"
@@ -114,7 +121,7 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
     # their keys are per event, so a retried call never sends twice.
-    outbox.enqueue_for_notifications(created)
+    outbox.enqueue_for_notifications(created, channels=channels)
     return created
 
 

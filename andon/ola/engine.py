@@ -155,9 +155,9 @@ def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[
             created_at=now,
         )
         _plan_running(timer, spec, now, target)
-        timer.save()
         started.append(timer)
-    return started
+    # One insert for both; the step tasks planned above read the ids at commit.
+    return OlaTimer.objects.bulk_create(started)
 
 
 def _live_timers(ticket):
@@ -247,11 +247,15 @@ def on_ticket_event(*, ticket, event) -> None:
     now = event.created_at
     specs = SpecCache()
     if event.kind == "created":
-        return  # the dispatch event that follows starts the timers
-    if (
-        event.kind in ("dispatched", "undispatched")
-        and not OlaTimer.objects.filter(ticket=ticket, queue=ticket.queue_id, active=True).exists()
+        # The dispatch event that follows starts the timers; until then this ticket has none,
+        # so that dispatch need not look for live ones.
+        ticket._ola_has_no_timers = True
+        return
+    if event.kind in ("dispatched", "undispatched") and (
+        getattr(ticket, "_ola_has_no_timers", False)
+        or not OlaTimer.objects.filter(ticket=ticket, queue=ticket.queue_id, active=True).exists()
     ):
+        ticket._ola_has_no_timers = False
         if ticket.queue_id:
             start_timers(ticket=ticket, queue=ticket.queue, now=now, specs=specs)
         return
@@ -262,6 +266,7 @@ def on_ticket_event(*, ticket, event) -> None:
         if before != after:
             for timer in timers:
                 _stop(timer, now, "transferred")
+            ticket._ola_has_no_timers = True  # every live one is stopped now
             return  # the new queue's timers start with its dispatch event
     if event.kind == "urged":
         _check_urge(ticket, now, timers, specs)

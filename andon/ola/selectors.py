@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from andon.core import config_cache
 from andon.ola.businesstime import business_seconds_between, is_business_time, spec_for
-from andon.ola.calendar_services import calendar_warnings
 from andon.ola.models import BusinessCalendar, CalendarException, OlaPolicy, OlaTimer, TimerState
 
 
@@ -26,6 +25,9 @@ def calendar_or_none(calendar_id) -> BusinessCalendar | None:
 
 
 def warnings_for(calendar: BusinessCalendar) -> list[str]:
+    # Imported here: the calendar services read the engine, which reads its configuration here.
+    from andon.ola.calendar_services import calendar_warnings
+
     return calendar_warnings(calendar)
 
 

@@ -3,7 +3,7 @@ through `andon.tickets.services`; a ServiceError becomes the API's error body.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -87,6 +87,27 @@ def detail_response(
     return Response(body, status=status_code)
 
 
+def valid_body(request, ticket_id, serializer_class) -> dict:
+    """The validated body of an action on a ticket. Visibility comes first (a ticket the caller
+    may not see is 404 whatever the body says), but the service checks it anyway under the
+    ticket's lock, so it is looked up here only when the body is refused."""
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        selectors.get_visible_ticket(request.user, ticket_id)
+        serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def created_response(request, ticket: Ticket) -> Response:
+    """The body of a ticket just filed, from the objects the service wrote instead of a second
+    read: its filer may always see it, and every file it has hangs on the ticket itself (no
+    comment yet), so all of them are shown; without uploads in the request there are none."""
+    files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
+    prefetch_related_objects([ticket], Prefetch("attachments", queryset=files))
+    body = TicketDetailSerializer(ticket, context={"request": request}).data
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
 # --- list, create, read, edit ---------------------------------------------------------------
 
 
@@ -136,7 +157,7 @@ class TicketListView(generics.ListAPIView):
             attachments=data["attachments"],
             origin={"kind": "api"},
         )
-        return detail_response(request, ticket.pk, status_code=status.HTTP_201_CREATED)
+        return created_response(request, ticket)
 
 
 class TicketDetailView(APIView):
@@ -178,13 +199,12 @@ class TicketActionView(APIView):
     body: type | None = None  # the request serializer, made once from the action's inputs
 
     def post(self, request, ticket_id):
-        # Visibility first: a ticket the caller may not see is 404 whatever the body says.
-        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
         data: dict = {}
         if self.body is not None:
-            serializer = self.body(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
+            data = valid_body(request, ticket_id, self.body)
+        pk = selectors.ticket_pk(ticket_id)
+        if pk is None:
+            raise NotFound(_("工单不存在或无权查看"))
         kwargs = {spec.argument: data[spec.name] for spec in self.step.inputs}
         getattr(services, self.step.service)(ticket_id=pk, actor=request.user, **kwargs)
         return detail_response(request, pk, after_action=True)
@@ -267,10 +287,10 @@ class TicketCommentsView(generics.GenericAPIView):
         responses={201: CommentSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, ticket_id):
-        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
-        serializer = CommentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = valid_body(request, ticket_id, CommentCreateSerializer)
+        pk = selectors.ticket_pk(ticket_id)
+        if pk is None:
+            raise NotFound(_("工单不存在或无权查看"))
         comment = services.add_comment(
             ticket_id=pk,
             actor=request.user,
@@ -278,12 +298,10 @@ class TicketCommentsView(generics.GenericAPIView):
             is_internal=data["is_internal"],
             attachments=data["attachments"],
         )
-        comment = (
-            type(comment)
-            .objects.select_related("author")
-            .prefetch_related("attachments")
-            .get(pk=comment.pk)
-        )
+        # Answered from what the service wrote: its author is the caller, and its files are the
+        # ones uploaded with this request (none without uploads).
+        files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
+        prefetch_related_objects([comment], Prefetch("attachments", queryset=files))
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 

@@ -83,13 +83,22 @@ def _mark_responded(
 
 
 def _dispatch(ticket: Ticket, queue: Queue | None, now, *, exclude=()) -> None:
-    """Hand the ticket to the queue's rule; an unusable queue leaves it in the pool, explained.
-    `pick_assignee` refreshes the queue's rule and flag from its locked row, so the reason below
-    describes what was decided."""
-    assignee = pick_assignee(queue=queue, exclude=exclude) if queue is not None else None
-    ticket.assignee = assignee
+    """Hand the ticket to the queue's rule; an unusable queue leaves it in the pool, explained."""
+    ticket.assignee = _pick(queue, exclude=exclude)
     ticket.status = Status.PENDING
     _touch(ticket, now, "assignee", "status")
+    _record_dispatch(ticket, queue, now)
+
+
+def _pick(queue: Queue | None, *, exclude=()):
+    return pick_assignee(queue=queue, exclude=exclude) if queue is not None else None
+
+
+def _record_dispatch(ticket: Ticket, queue: Queue | None, now) -> None:
+    """The dispatched (or undispatched, explained) event of an assignment already made.
+    `pick_assignee` refreshes the queue's rule and flag from its locked row, so the reason below
+    describes what was decided."""
+    assignee = ticket.assignee
     if assignee is not None:
         events.record_event(
             ticket=ticket,

@@ -24,6 +24,7 @@ from andon.tickets.models import (
     Channel,
     EventKind,
     Priority,
+    Status,
     Ticket,
 )
 from andon.tickets.services.attachments import (
@@ -35,9 +36,10 @@ from andon.tickets.services.common import (
     BODY_MAX,
     TITLE_MAX,
     _check,
-    _dispatch,
     _int_or_none,
     _locked,
+    _pick,
+    _record_dispatch,
     _require,
     _text,
     _touch,
@@ -227,6 +229,9 @@ def _filing_custom_fields(values, cleaned: dict) -> dict:
 
 def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stored) -> Ticket:
     field_files = cleaned.get("custom_field_files") or {}
+    # The assignee is chosen first so that the new row carries it (no second write of the row);
+    # the dispatch event still follows the created one.
+    assignee = _pick(entry.queue)
     ticket = Ticket.objects.create(
         title=cleaned["title"],
         description=cleaned["description"],
@@ -235,6 +240,8 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
         queue=entry.queue,
         requester=requester,
         created_by=actor,
+        assignee=assignee,
+        status=Status.PENDING,
         channel=channel,
         custom_fields=cleaned["custom_fields"],
         created_at=now,
@@ -267,7 +274,7 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
         ]
     if field_files:
         ticket.save(update_fields=["custom_fields"])
-    _dispatch(ticket, entry.queue, now)
+    _record_dispatch(ticket, entry.queue, now)
     return ticket
 
 
