@@ -18,6 +18,7 @@ from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import single_line
 from andon.customers import selectors
 from andon.customers.models import Contact, Customer, CustomerGroupChat, TicketOrigin
 from andon.tickets import services as ticket_services
@@ -60,7 +61,7 @@ def _require_writer(actor, obj) -> None:
         raise PermissionDenied(_("只有负责人或管理员可以修改"))
 
 
-def _text(value, field, *, label, max_length, required=False) -> str:
+def _text(value, field, *, label, max_length, required=False, multiline=False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -71,6 +72,8 @@ def _text(value, field, *, label, max_length, required=False) -> str:
     if len(value) > max_length:
         message = _("%(label)s不能超过 %(max)s 个字符") % {"label": label, "max": max_length}
         raise ValidationFailed(message, errors={field: [message]})
+    if not multiline:
+        single_line(value, field, label=label)
     return value
 
 
@@ -163,7 +166,9 @@ def _customer_checks(data: dict, *, instance: Customer | None) -> dict:
     if "owner" in data:
         checks["owner"] = lambda: _user(data["owner"], "owner", label=_("负责人"))
     if "note" in data:
-        checks["note"] = lambda: _text(data["note"], "note", label=_("备注"), max_length=2000)
+        checks["note"] = lambda: _text(
+            data["note"], "note", label=_("备注"), max_length=2000, multiline=True
+        )
     return _collect(checks)
 
 
