@@ -101,6 +101,9 @@ def gunicorn_command(
         "-m",
         "gunicorn",
         "andon.wsgi:application",
+        # Logging through Andon's handler (LOG_FORMAT, scrubbing); no access log of gunicorn's.
+        "--config",
+        "python:andon.ops.gunicorn_conf",
         "--bind",
         bind,
         "--workers",
@@ -113,10 +116,6 @@ def gunicorn_command(
         str(timeout),
         "--graceful-timeout",
         "20",
-        "--access-logfile",
-        "-",
-        "--error-logfile",
-        "-",
     ]
 
 

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
+from andon.ops.logs import logging_config
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -63,9 +65,14 @@ INSTALLED_APPS = [
     "andon.knowledge",
     "andon.customers",
     "andon.portal",
+    "andon.ops",
 ]
 
 MIDDLEWARE = [
+    # First: a request id (X-Request-ID honoured) for every log line, and one line per request.
+    "andon.ops.middleware.RequestIdMiddleware",
+    # /healthz and /readyz answer here, before host validation and the SSL redirect (andon.ops).
+    "andon.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HEAD is checked as GET, pages refuse OPTIONS and unknown methods (andon.core.permissions).
@@ -80,6 +87,8 @@ MIDDLEWARE = [
     "andon.portal.middleware.PortalFenceMiddleware",
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A services' NotFound raised by a page's read is its 404 (andon.core.middleware).
+    "andon.core.middleware.NotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 (accounts.lockout).
@@ -237,6 +246,21 @@ CACHES = {
             "LOCATION": "andon_cache",
         }
     ),
+    # Version tokens of cached configuration (andon.core.config_cache), which every web and worker
+    # process must agree on: Redis when configured, else files under the data directory (one
+    # machine). Only small tokens live here; the cached values stay in each process's memory.
+    "config": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "andon-config",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "config"),
+        }
+    ),
 }
 # Requests per period, by scope (andon.core.throttling); an empty value switches one off.
 ANDON_THROTTLE_RATES = {
@@ -319,6 +343,23 @@ else:
         },
     }
 
+# --- Operations (andon.ops) -----------------------------------------------------------------
+# Each worker writes a heartbeat this often; readiness fails when none was seen for
+# ANDON_WORKER_STALE_SECONDS, or when an OLA step is overdue by that much.
+ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
+ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
+
+# Days each growing table keeps its rows (andon.ops.retention, daily; 0 keeps everything).
+# Processed WeCom callbacks keep their row and dedupe key, only the payload goes.
+ANDON_RETENTION_DAYS = {
+    "delivery_attempts": int(os.environ.get("ANDON_RETAIN_DELIVERY_ATTEMPTS_DAYS", "90")),
+    "callback_events": int(os.environ.get("WECOM_CALLBACK_RETENTION_DAYS", "30")),
+    "read_notifications": int(os.environ.get("ANDON_RETAIN_READ_NOTIFICATIONS_DAYS", "180")),
+    "import_jobs": int(os.environ.get("ANDON_RETAIN_IMPORT_JOBS_DAYS", "30")),
+    "portal_links": int(os.environ.get("ANDON_RETAIN_PORTAL_LINKS_DAYS", "7")),
+    "worker_heartbeats": int(os.environ.get("ANDON_RETAIN_WORKER_HEARTBEATS_DAYS", "1")),
+}
+
 # --- Tickets ------------------------------------------------------------------------------
 TICKET_NUMBER_PREFIX = os.environ.get("ANDON_TICKET_PREFIX", "AD")
 # One person may urge the same ticket at most once in this many seconds.
@@ -345,19 +386,10 @@ ANDON_WEBHOOK_ALLOW_PRIVATE = env_bool("ANDON_WEBHOOK_ALLOW_PRIVATE", False)
 # (longer than a send takes with the timeouts above; a worker that died mid-send is retried then).
 ANDON_OUTBOX_LEASE_SECONDS = int(os.environ.get("ANDON_OUTBOX_LEASE_SECONDS", "120"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # `andon worker` (run_huey) installs its own handler on this logger; propagating too
-        # would print every worker line twice.
-        "huey": {"handlers": [], "level": "INFO", "propagate": False},
-    },
-}
+# Plain lines by default, one JSON object per line with LOG_FORMAT=json; every line of a request
+# or a worker task carries its id, and secrets are scrubbed from every line (andon.ops.logs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- WeCom (企业微信) ---------------------------------------------------------------------
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com")

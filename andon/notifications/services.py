@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from andon.core import config_cache
 from andon.notifications import outbox
 from andon.notifications.models import (
     Channel,
@@ -298,6 +299,7 @@ def create_webhook(*, actor, data: dict) -> Webhook:
     _require_integrations(actor)
     cleaned = _clean_webhook(data, None)
     hook = Webhook.objects.create(secret=new_secret(), **cleaned)
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(actor=actor, action="create", obj=hook, changes=diff({}, _webhook_snapshot(hook)))
     return hook
 
@@ -325,6 +327,7 @@ def update_webhook(*, actor, webhook_id: int, data: dict, rotate_secret: bool = 
     hook.save()
     changes = diff(before, _webhook_snapshot(hook))
     if changes:
+        config_cache.bump(config_cache.WEBHOOKS)
         record_audit(actor=actor, action="update", obj=hook, changes=changes)
     return hook
 
@@ -337,6 +340,7 @@ def delete_webhook(*, actor, webhook_id: int) -> None:
     hook = _locked_webhook(webhook_id)
     snapshot, name, pk = _webhook_snapshot(hook), hook.name, hook.pk
     hook.delete()
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(
         actor=actor,
         action="delete",
@@ -359,3 +363,8 @@ def retry_message(*, actor, message_id: int) -> OutboxMessage:
     outbox.retry_now(message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The notifications subscriber of the ticket event pipeline, in the change's transaction."""
+    notify_for_event(event=event, ticket=ticket)

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.core.validation import line_error
 from andon.ola import businesstime
-from andon.ola.engine import RESOLVED_STATUSES
 from andon.ola.models import (
     BusinessCalendar,
     CalendarException,
@@ -27,8 +27,11 @@ from andon.ola.models import (
     OlaPolicy,
     OlaTimer,
 )
+from andon.tickets.models import Status
 
 NAME_MAX = 50
+# A resolved ticket can be reopened from these; its met timers then resume on their calendar.
+REOPENABLE = (Status.TO_CONFIRM, Status.DONE)
 DESCRIPTION_MAX = 200
 NOTE_MAX = 100
 MAX_WINDOWS_PER_DAY = 12
@@ -281,6 +284,7 @@ def create_calendar(*, actor, data: dict) -> BusinessCalendar:
     except IntegrityError:
         message = _("已有名为「%s」的工作日历") % cleaned["name"]
         raise ValidationFailed(message, errors={"name": [message]}) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(actor=actor, action="create", obj=calendar, changes=diff({}, _snapshot(calendar)))
     return calendar
 
@@ -303,6 +307,7 @@ def update_calendar(*, actor, calendar_id: int, data: dict) -> BusinessCalendar:
         raise ValidationFailed(message, errors={"name": [message]}) from None
     changes = diff(before, _snapshot(calendar))
     if changes:
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(actor=actor, action="update", obj=calendar, changes=changes)
     return calendar
 
@@ -325,7 +330,7 @@ def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
     # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
     running = (
         OlaTimer.objects.filter(policy__calendar=calendar.pk)
-        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=RESOLVED_STATUSES))
+        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=REOPENABLE))
         .values("ticket")
         .distinct()
         .count()
@@ -357,6 +362,7 @@ def delete_calendar(*, actor, calendar_id: int) -> None:
         raise Conflict(
             _("工作日历「%s」仍被 OLA 策略使用，请先为这些策略换用其他日历") % name
         ) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="delete",
@@ -407,6 +413,7 @@ def set_calendar_exception(
     changes = diff(before, {"kind": entry.kind, "note": entry.note})
     if changes:
         BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(
             actor=actor,
             action="exception.set",
@@ -431,6 +438,7 @@ def remove_calendar_exception(*, actor, calendar_id: int, date) -> bool:
     before = {"kind": entry.kind, "note": entry.note}
     entry.delete()
     BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="exception.remove",

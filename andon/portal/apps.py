@@ -7,7 +7,14 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from andon.customers.services import CONTACT_EMAIL_CHANGED
-        from andon.portal.services import revoke_contact_access
+        from andon.portal import services
+        from andon.tickets import origins
 
-        if revoke_contact_access not in CONTACT_EMAIL_CHANGED:
-            CONTACT_EMAIL_CHANGED.append(revoke_contact_access)
+        origins.register(
+            "portal",
+            origins.Handler(
+                clean=services.clean_portal_origin, record=services.record_portal_origin
+            ),
+        )
+        if services.revoke_contact_access not in CONTACT_EMAIL_CHANGED:
+            CONTACT_EMAIL_CHANGED.append(services.revoke_contact_access)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "andon.ops"
+    label = "ops"
+
+    def ready(self) -> None:
+        from andon.core.notices import register_config_notice
+        from andon.ops import heartbeat, selectors, task_context  # noqa: F401 (worker hooks)
+
+        register_config_notice(selectors.config_notices)
