@@ -21,6 +21,7 @@ from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from andon.core.validation import line_error
 from andon.ola import businesstime
 from andon.ola.models import (
+    RESOLVED_STATUSES,
     BusinessCalendar,
     CalendarException,
     CalendarExceptionKind,
