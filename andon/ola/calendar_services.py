@@ -28,11 +28,8 @@ from andon.ola.models import (
     OlaPolicy,
     OlaTimer,
 )
-from andon.tickets.models import Status
 
 NAME_MAX = 50
-# A resolved ticket can be reopened from these; its met timers then resume on their calendar.
-REOPENABLE = (Status.TO_CONFIRM, Status.DONE)
 DESCRIPTION_MAX = 200
 NOTE_MAX = 100
 MAX_WINDOWS_PER_DAY = 12
@@ -331,7 +328,7 @@ def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
     # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
     running = (
         OlaTimer.objects.filter(policy__calendar=calendar.pk)
-        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=REOPENABLE))
+        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=RESOLVED_STATUSES))
         .values("ticket")
         .distinct()
         .count()
