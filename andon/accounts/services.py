@@ -14,7 +14,7 @@ from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from andon.core.validation import has_control_characters
+from andon.core.validation import has_control_characters, line_error
 
 User = get_user_model()
 
@@ -423,6 +423,8 @@ def _clean_department(data: dict, department: Department | None) -> tuple[dict, 
             errors["name"] = [_("请填写部门名称")]
         elif len(name.strip()) > 100:
             errors["name"] = [_("部门名称不能超过 100 个字符")]
+        elif problem := line_error(name.strip(), _("部门名称")):
+            errors["name"] = [problem]
         else:
             cleaned["name"] = name.strip()
     if "parent" in data:

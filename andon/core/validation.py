@@ -29,6 +29,14 @@ def single_line(value: str, field: str, *, label: str = "") -> str:
     return value
 
 
+def line_error(value, label: str) -> str | None:
+    """The message for a one-line `value` that holds control characters, else None (for
+    services that collect errors per field)."""
+    if isinstance(value, str) and has_control_characters(value):
+        return _("%s不能包含换行或控制字符") % label
+    return None
+
+
 def one_line(value: str) -> str:
     """For output that must be one line whatever is stored (mail subjects, headers): control
     characters become spaces."""

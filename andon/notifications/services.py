@@ -273,6 +273,7 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
 
     from andon.core.errors import ValidationFailed
     from andon.core.net import UnsafeTarget, refuse_private
+    from andon.core.validation import line_error
 
     if not isinstance(data, dict):
         raise ValidationFailed(_("数据格式不正确"))
@@ -286,6 +287,8 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
             errors["name"] = [_("请填写名称")]
         elif len(name) > WEBHOOK_NAME_MAX:
             errors["name"] = [_("名称最多 %s 个字符") % WEBHOOK_NAME_MAX]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         else:
             cleaned["name"] = name
     if creating or "url" in data:

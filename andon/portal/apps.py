@@ -6,6 +6,7 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self):
+        from andon.customers.services import CONTACT_EMAIL_CHANGED
         from andon.portal import services
         from andon.portal.selectors import is_portal_contact
         from andon.tickets import origins
@@ -18,3 +19,5 @@ class PortalConfig(AppConfig):
                 admits=is_portal_contact,
             ),
         )
+        if services.revoke_contact_access not in CONTACT_EMAIL_CHANGED:
+            CONTACT_EMAIL_CHANGED.append(services.revoke_contact_access)
