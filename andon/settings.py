@@ -313,6 +313,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tags and operation ids come from the path after /api/v1/ (tickets, queues, ...).
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "andon.core.schema.document_page_errors",
+    ],
 }
 
 # --- Background work (Huey) ---------------------------------------------------------------

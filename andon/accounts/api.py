@@ -18,6 +18,7 @@ from andon.accounts import importing, selectors, services
 from andon.accounts.models import Department, ImportJob, Role
 from andon.core.api import (
     DepartmentRefSerializer,
+    EmailOrBlankField,
     IdField,
     PermissionByMethod,
     QueueRefSerializer,
@@ -129,7 +130,7 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = EmailOrBlankField()
     mobile = serializers.CharField()
     is_available = serializers.BooleanField()
     department = DepartmentRefSerializer(source="main_department", allow_null=True)
@@ -231,7 +232,7 @@ class UserDetailSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     wecom_userid = serializers.CharField(read_only=True, allow_null=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
@@ -264,7 +265,7 @@ class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
     is_available = serializers.BooleanField(read_only=True)

@@ -13,6 +13,7 @@ from andon.accounts import guards, work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
+from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.core.validation import has_control_characters, line_error
 
@@ -40,13 +41,11 @@ def _ids(value, field: str, errors: dict) -> list[int]:
     if not isinstance(value, list | tuple):
         errors[field] = [_("应为 id 列表")]
         return []
-    try:
-        ids = [int(v) for v in value if not isinstance(v, bool)]
-    except (TypeError, ValueError):
+    # parse_id also refuses ids beyond 64 bits, which the database cannot even compare.
+    ids = [parse_id(v) for v in value]
+    if None in ids:
         errors[field] = [_("应为 id 列表")]
         return []
-    if len(ids) != len(value):
-        errors[field] = [_("应为 id 列表")]
     return ids
 
 
@@ -332,6 +331,9 @@ def _clean_user(data: dict, user) -> tuple[dict, dict]:
         relations["roles"] = roles
     if data.get("password"):
         password = data["password"]
+        if not isinstance(password, str):
+            errors["password"] = [_("密码应为字符串")]
+            _fail(errors)
         try:
             validate_password(password, user)
         except DjangoValidationError as exc:

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 # Re-exported: the API's one permission check (andon.core.permissions).
@@ -26,6 +26,14 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "description": "an e-mail address; empty when none is known"}
+)
+class EmailOrBlankField(serializers.CharField):
+    """An e-mail address in a response. Many people and contacts have none (""), which the
+    OpenAPI `email` format would call invalid."""
 
 
 class IdFormField(forms.IntegerField):

@@ -7,11 +7,19 @@ Permissions: reading needs `tickets.create` or `people.view` (frontline people);
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from andon.core.api import IdField, PermissionByMethod, UserRefSerializer, error_responses, parse_id
+from andon.core.api import (
+    EmailOrBlankField,
+    IdField,
+    PermissionByMethod,
+    UserRefSerializer,
+    error_responses,
+    parse_id,
+)
 from andon.core.errors import NotFound
 from andon.customers import handover, selectors, services
 from andon.customers.models import Contact, Customer, CustomerGroupChat
@@ -56,6 +64,7 @@ class CustomerWriteSerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    email = EmailOrBlankField(read_only=True)
     customer = CustomerRefSerializer(read_only=True, allow_null=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
 
@@ -224,9 +233,18 @@ class _DetailView(generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _PagedTicketsSchema(AutoSchema):
+    """These lists are paged by number (open tickets first), unlike /tickets/ (a cursor over
+    ids): their page needs its own component, or one of the two bodies is misdescribed."""
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        return f"Paged{serializer_name}List"
+
+
 class _TicketsView(generics.GenericAPIView):
     """That record's tickets the caller may see (via `visible_tickets`), open first."""
 
+    schema = _PagedTicketsSchema()
     permission_classes = [FrontlinePermission]
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()

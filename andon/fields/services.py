@@ -15,7 +15,7 @@ from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry
 from andon.core import config_cache
 from andon.core.errors import PermissionDenied, ValidationFailed
-from andon.core.validation import line_error
+from andon.core.validation import line_error, parse_id
 from andon.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
 from andon.fields.validation import FieldError, clean_value, plain_number
 
@@ -149,10 +149,8 @@ def _clean(data: dict, instance: FieldDefinition | None) -> tuple[dict, list[Cat
     elif not isinstance(scope_ids, list) or not scope_ids:
         errors["scope"] = [_("请选择至少一个服务目录")]
     else:
-        try:
-            ids = {int(i) for i in scope_ids if not isinstance(i, bool)}
-        except (TypeError, ValueError):
-            ids = set()
+        # parse_id refuses non-ids and ids beyond 64 bits (the database cannot compare those).
+        ids = {parse_id(i) for i in scope_ids} - {None}
         entries = list(CatalogEntry.objects.filter(pk__in=ids))
         if not ids or len(entries) != len(ids) or len(ids) != len(scope_ids):
             errors["scope"] = [_("服务目录不存在")]
