@@ -320,6 +320,8 @@ else:
 ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
 ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
 
+# /metrics (Prometheus) answers `Authorization: Bearer <this>`; empty: the endpoint is off.
+ANDON_METRICS_TOKEN = os.environ.get("ANDON_METRICS_TOKEN", "")
 # Days each growing table keeps its rows (andon.ops.retention, daily; 0 keeps everything).
 # Processed WeCom callbacks keep their row and dedupe key, only the payload goes.
 ANDON_RETENTION_DAYS = {
