@@ -82,9 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads multipart bodies up front, stopping at the size limits (andon.core.uploads).
+    "andon.core.uploads.UploadLimitMiddleware",
     "andon.portal.middleware.PortalFenceMiddleware",
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A services' NotFound raised by a page's read is its 404 (andon.core.middleware).
+    "andon.core.middleware.NotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 (accounts.lockout).
@@ -183,6 +187,16 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole multipart body (several attachments and the form) may not pass this; a declared length
+# above it is refused unread, and andon.core.uploads stops reading a file at ATTACHMENT_MAX_BYTES.
+ANDON_UPLOAD_MAX_BYTES = int(
+    os.environ.get("ANDON_UPLOAD_MAX_BYTES", str(5 * ATTACHMENT_MAX_BYTES + 1024 * 1024))
+)
+FILE_UPLOAD_HANDLERS = [
+    "andon.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -230,6 +244,21 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "andon_cache",
+        }
+    ),
+    # Version tokens of cached configuration (andon.core.config_cache), which every web and worker
+    # process must agree on: Redis when configured, else files under the data directory (one
+    # machine). Only small tokens live here; the cached values stay in each process's memory.
+    "config": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "andon-config",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "config"),
         }
     ),
 }
@@ -347,6 +376,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "andon@localhost")
+# Seconds per SMTP network operation; without it a stalled server holds a worker thread forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Seconds per webhook network operation (connect, each read and write).
+ANDON_WEBHOOK_TIMEOUT = float(os.environ.get("ANDON_WEBHOOK_TIMEOUT", "10"))
+# Webhooks to loopback, private and link-local addresses are refused (a webhook must not become a
+# way to reach the server's own network); intranet installations whose receivers live there
+# turn this on.
+ANDON_WEBHOOK_ALLOW_PRIVATE = env_bool("ANDON_WEBHOOK_ALLOW_PRIVATE", False)
+# How long a claimed outbox message is left to its worker before another may send it again
+# (longer than a send takes with the timeouts above; a worker that died mid-send is retried then).
+ANDON_OUTBOX_LEASE_SECONDS = int(os.environ.get("ANDON_OUTBOX_LEASE_SECONDS", "120"))
 
 # Plain lines by default, one JSON object per line with LOG_FORMAT=json; every line of a request
 # or a worker task carries its id, and secrets are scrubbed from every line (andon.ops.logs).

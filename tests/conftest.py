@@ -81,3 +81,13 @@ def _builtin_roles_in_transactional_tests(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         factories.ensure_builtin_roles()
+
+
+@pytest.fixture(autouse=True)
+def _empty_config_cache():
+    """Each test's database starts over (and reuses primary keys), so cached configuration from
+    the previous test must not be served to this one."""
+    from andon.core import config_cache
+
+    config_cache.clear()
+    yield

@@ -2,8 +2,8 @@
 
 Rules: frontline people (`tickets.create` or `people.view`) create records, which they then own
 unless they name another owner; the owner or an admin (`people.manage`) edits and deletes them.
-Each change is audited. Filing a ticket goes through `tickets.services.create_ticket` and stores
-its `TicketOrigin` in the same transaction."""
+Each change is audited. Filing a ticket is `tickets.services.create_ticket` with a `chat` origin
+(`andon.customers.origins` checks it and stores its `TicketOrigin`)."""
 
 from __future__ import annotations
 
@@ -17,16 +17,29 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.core.api import parse_id
-from andon.core.errors import NotFound, PermissionDenied, ValidationFailed
+from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.customers import selectors
-from andon.customers.models import Contact, Customer, CustomerGroupChat, TicketOrigin
+from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets import services as ticket_services
-from andon.tickets.models import Channel, Ticket
+from andon.tickets.models import UNFINISHED_STATUSES, Channel, Ticket
 
 User = get_user_model()
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _refuse_while_tickets_unfinished(kind: str, name: str, **origin) -> None:
+    """A customer, contact or chat that unfinished tickets came from stays: deleting it would cut
+    those tickets off from whom they are for while someone still works on them."""
+    lookup = {f"origin__{key}": value for key, value in origin.items()}
+    count = Ticket.objects.filter(status__in=UNFINISHED_STATUSES, **lookup).count()
+    if count:
+        raise Conflict(
+            _("%(kind)s「%(name)s」还有 %(count)s 张未完成的工单，等它们完成或关闭后再删除")
+            % {"kind": kind, "name": name, "count": count},
+            code="in_use",
+        )
 
 
 def _require_reader(actor) -> None:
@@ -200,6 +213,7 @@ def update_customer(*, actor, customer_id, **changes) -> Customer:
 def delete_customer(*, actor, customer_id) -> None:
     customer = _get(Customer, customer_id, _("客户"))
     _require_writer(actor, customer)
+    _refuse_while_tickets_unfinished(_("客户"), customer.name, customer=customer)
     record_audit(actor=actor, action="customer.delete", obj=customer)
     customer.delete()
 
@@ -327,6 +341,7 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
 def delete_contact(*, actor, contact_id) -> None:
     contact = _get(Contact, contact_id, _("联系人"))
     _require_writer(actor, contact)
+    _refuse_while_tickets_unfinished(_("联系人"), contact.name, contact=contact)
     record_audit(actor=actor, action="contact.delete", obj=contact)
     contact.delete()
 
@@ -445,6 +460,7 @@ def update_group_chat(*, actor, group_chat_id, **changes) -> CustomerGroupChat:
 def delete_group_chat(*, actor, group_chat_id) -> None:
     chat = _get(CustomerGroupChat, group_chat_id, _("客户群"))
     _require_writer(actor, chat)
+    _refuse_while_tickets_unfinished(_("客户群"), chat.name, group_chat=chat)
     record_audit(actor=actor, action="group_chat.delete", obj=chat)
     chat.delete()
 
@@ -452,7 +468,6 @@ def delete_group_chat(*, actor, group_chat_id) -> None:
 # --- filing a ticket from a chat -----------------------------------------------------------
 
 
-@transaction.atomic
 def file_ticket(
     *,
     actor,
@@ -469,29 +484,10 @@ def file_ticket(
     custom_fields: dict | None = None,
     requester=None,
 ) -> Ticket:
-    """File a ticket for a customer (the agent is the requester unless another is given) and
-    record where it came from. Either both are written or neither."""
-    _require_creator(actor)
-    refs = _collect(
-        {
-            "customer": lambda: _object(Customer, customer_id, "customer", label=_("客户")),
-            "contact": lambda: _object(Contact, contact_id, "contact", label=_("联系人")),
-            "group_chat": lambda: _object(
-                CustomerGroupChat, group_chat_id, "group_chat", label=_("客户群")
-            ),
-            "external_userid": lambda: _text(
-                external_userid, "external_userid", label=_("外部联系人 ID"), max_length=64
-            ),
-            "chat_id": lambda: _text(chat_id, "chat_id", label=_("客户群 ID"), max_length=64),
-        }
-    )
-    contact, chat = refs["contact"], refs["group_chat"]
-    customer = (
-        refs["customer"]
-        or (contact.customer if contact else None)
-        or (chat.customer if chat else None)
-    )
-    ticket = ticket_services.create_ticket(
+    """File a ticket for a customer from a chat (the agent is the requester unless another is
+    given). An adapter: `create_ticket` checks everything, the chat origin included
+    (`andon.customers.origins`), and writes the ticket and its `TicketOrigin` together."""
+    return ticket_services.create_ticket(
         actor=actor,
         title=title,
         catalog_entry_id=catalog_entry_id,
@@ -500,18 +496,12 @@ def file_ticket(
         channel=channel,
         custom_fields=custom_fields,
         requester=requester,
-    )
-    TicketOrigin.objects.create(
-        ticket=ticket,
-        customer=customer,
-        contact=contact,
-        group_chat=chat,
-        external_userid=refs["external_userid"] or (contact and contact.external_userid) or "",
-        chat_id=refs["chat_id"] or (chat.chat_id if chat else ""),
-        details={
-            "customer": customer.name if customer else "",
-            "contact": contact.name if contact else "",
-            "group_chat": chat.name if chat else "",
+        origin={
+            "kind": "chat",
+            "customer": customer_id,
+            "contact": contact_id,
+            "group_chat": group_chat_id,
+            "external_userid": external_userid,
+            "chat_id": chat_id,
         },
     )
-    return ticket

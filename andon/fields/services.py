@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry
+from andon.core import config_cache
 from andon.core.errors import PermissionDenied, ValidationFailed
 from andon.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
 from andon.fields.validation import FieldError, clean_value, plain_number
@@ -181,6 +182,7 @@ def create_field(*, actor, data: dict) -> FieldDefinition:
         order = (FieldDefinition.objects.aggregate(m=Max("order"))["m"] or 0) + 1
     field = FieldDefinition.objects.create(order=order, **cleaned)
     field.scope.set(entries)
+    config_cache.bump(config_cache.FIELDS)
     record_audit(actor=actor, action="create", obj=field, changes=diff({}, _snapshot(field)))
     return field
 
@@ -199,6 +201,7 @@ def update_field(*, actor, field_id, data: dict) -> FieldDefinition:
     field.scope.set(entries)
     changes = diff(before, _snapshot(field))
     if changes:
+        config_cache.bump(config_cache.FIELDS)
         record_audit(actor=actor, action="update", obj=field, changes=changes)
     return field
 
@@ -211,6 +214,7 @@ def set_field_active(*, actor, field_id, active: bool) -> FieldDefinition:
     if field.is_active != active:
         field.is_active = active
         field.save(update_fields=["is_active"])
+        config_cache.bump(config_cache.FIELDS)
         record_audit(
             actor=actor,
             action="enable" if active else "disable",
@@ -249,6 +253,7 @@ def reorder_fields(*, actor, field_ids: list) -> None:
     after = {str(f.pk): f.order for f in sequence}
     changes = diff(before, after)
     if changes:
+        config_cache.bump(config_cache.FIELDS)
         record_audit(
             actor=actor,
             action="reorder",

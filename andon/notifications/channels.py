@@ -13,11 +13,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from andon.core.net import UnsafeTarget, pinned_target
 from andon.core.validation import one_line
 from andon.notifications.models import Channel, OutboxMessage
 from andon.notifications.outbox import DeliveryError
-
-WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 def send(message: OutboxMessage) -> str:
@@ -88,9 +87,24 @@ def send_webhook(message: OutboxMessage) -> str:
         "X-Andon-Signature": sign(hook.secret, timestamp, body),
     }
     try:
-        response = httpx.post(hook.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
+        # Checked again here, after DNS: the name may point somewhere else than when it was saved.
+        target = pinned_target(hook.url, allow_private=settings.ANDON_WEBHOOK_ALLOW_PRIVATE)
+    except UnsafeTarget as exc:
+        raise DeliveryError(str(exc)) from exc
+    seconds = settings.ANDON_WEBHOOK_TIMEOUT
+    try:
+        # Redirects are not followed (one could lead to an address that was never checked).
+        with httpx.Client(timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0))) as client:
+            response = client.post(
+                target.url,
+                content=body,
+                headers={**headers, "Host": target.host_header},
+                extensions={"sni_hostname": target.host},
+            )
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    # Only the status: the receiver's body is not shown back (it may be a page of an internal
+    # service the admin should not be able to read through Andon).
     if response.status_code >= 300:
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise DeliveryError(f"HTTP {response.status_code}")
     return f"HTTP {response.status_code}"

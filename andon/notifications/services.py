@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from andon.core import config_cache
 from andon.notifications import outbox
 from andon.notifications.models import (
     Channel,
@@ -212,10 +213,12 @@ def _require_integrations(actor) -> None:
 
 
 def _clean_webhook(data, instance: Webhook | None) -> dict:
+    from django.conf import settings
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
     from andon.core.errors import ValidationFailed
+    from andon.core.net import UnsafeTarget, refuse_private
 
     if not isinstance(data, dict):
         raise ValidationFailed(_("数据格式不正确"))
@@ -238,9 +241,14 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
             if not isinstance(url, str) or len(url) > 500:
                 raise ValidationError("bad")
             URLValidator(schemes=["http", "https"])(url)
+            refuse_private(
+                url, allow_private=settings.ANDON_WEBHOOK_ALLOW_PRIVATE, unresolvable_ok=True
+            )
             cleaned["url"] = url
         except ValidationError:
             errors["url"] = [_("请填写 http:// 或 https:// 开头的有效地址")]
+        except UnsafeTarget as exc:
+            errors["url"] = [str(exc)]
     if "events" in data:
         events = data.get("events")
         if events is None:
@@ -288,6 +296,7 @@ def create_webhook(*, actor, data: dict) -> Webhook:
     _require_integrations(actor)
     cleaned = _clean_webhook(data, None)
     hook = Webhook.objects.create(secret=new_secret(), **cleaned)
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(actor=actor, action="create", obj=hook, changes=diff({}, _webhook_snapshot(hook)))
     return hook
 
@@ -315,6 +324,7 @@ def update_webhook(*, actor, webhook_id: int, data: dict, rotate_secret: bool = 
     hook.save()
     changes = diff(before, _webhook_snapshot(hook))
     if changes:
+        config_cache.bump(config_cache.WEBHOOKS)
         record_audit(actor=actor, action="update", obj=hook, changes=changes)
     return hook
 
@@ -327,6 +337,7 @@ def delete_webhook(*, actor, webhook_id: int) -> None:
     hook = _locked_webhook(webhook_id)
     snapshot, name, pk = _webhook_snapshot(hook), hook.name, hook.pk
     hook.delete()
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(
         actor=actor,
         action="delete",
@@ -349,3 +360,8 @@ def retry_message(*, actor, message_id: int) -> OutboxMessage:
     outbox.retry_now(message_id=message.pk)
     message.refresh_from_db()
     return message
+
+
+def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The notifications subscriber of the ticket event pipeline, in the change's transaction."""
+    notify_for_event(event=event, ticket=ticket)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.selectors import dispatch_candidates, member_ids, queue_disable_impact
@@ -133,6 +134,7 @@ def create_queue(
         message = _("队列「%s」已存在") % name
         raise ValidationFailed(message, errors={"name": [message]}) from None
     QueueMembership.objects.bulk_create([QueueMembership(queue=queue, user_id=pk) for pk in wanted])
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="create", obj=queue, changes=diff({}, _snapshot(queue)))
     return queue
 
@@ -296,6 +298,7 @@ def update_queue(
         _set_members(queue, wanted)
     changes = diff(before, _snapshot(queue))
     if changes:
+        config_cache.bump(config_cache.QUEUES)
         record_audit(actor=actor, action="update", obj=queue, changes=changes)
     return queue
 
@@ -330,6 +333,7 @@ def disable_queue(*, actor, queue_id: int, confirm: bool = False) -> Queue:
     changes = {"is_enabled": [True, False]}
     if affected:
         changes["catalog_entries_without_queue"] = [[], _entry_names(affected)]
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="disable", obj=queue, changes=changes)
     return queue
 
@@ -343,5 +347,6 @@ def enable_queue(*, actor, queue_id: int) -> Queue:
         return queue
     queue.is_enabled = True
     queue.save(update_fields=["is_enabled", "updated_at"])
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="enable", obj=queue, changes={"is_enabled": [False, True]})
     return queue

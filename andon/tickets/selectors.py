@@ -2,8 +2,10 @@
 endpoint starts from; `policies.can_view` is the same rule for one loaded ticket."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
+from andon.core.errors import NotFound
 from andon.queues.selectors import member_queue_ids
 from andon.tickets import policies
 from andon.tickets.models import (
@@ -39,8 +41,40 @@ def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def get_visible_ticket(user, ticket_id) -> Ticket | None:
-    return with_list_relations(visible_tickets(user)).filter(pk=ticket_id).first()
+def ticket_pk(ref) -> int | None:
+    """A ticket id from a URL or a request: 1042, "1042" or "AD-1042"; None when it is none."""
+    if isinstance(ref, bool) or ref is None:
+        return None
+    return parse_number(str(ref))
+
+
+def get_visible_ticket(user, ref, *, within: QuerySet | None = None, for_update=False) -> Ticket:
+    """The one "visible or not found" read: the ticket `ref` names if `user` may see it, else
+    `NotFound` — the same answer for a missing ticket and a hidden one, so nothing leaks. Pages
+    and the API turn it into 404.
+
+    `within` narrows the scope (the portal shows only the requester's own tickets, the API's
+    detail prefetches its files); it must start from `visible_tickets(user)` or be narrower.
+    `for_update` locks the row for the caller's transaction (services): the lock is taken by a
+    bare query and the ticket read by a second one. On PostgreSQL a query that waited for the
+    lock returns the locked row's new version, but rows it joined keep the old snapshot: after
+    losing a claim race, a joined `assignee` would read as NULL though `assignee_id` is set. The
+    second query starts after the lock is ours and sees everything the previous holder
+    committed. NO KEY UPDATE does not block inserts that merely reference the ticket (events,
+    timers) from other transactions."""
+    pk = ticket_pk(ref)
+    ticket = None
+    if pk is not None and for_update:
+        if Ticket.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first():
+            ticket = Ticket.objects.select_related("queue", "assignee", "requester").get(pk=pk)
+            if not policies.can_view(user, ticket):
+                ticket = None
+    elif pk is not None:
+        scope = with_list_relations(visible_tickets(user)) if within is None else within
+        ticket = scope.select_related("created_by").filter(pk=pk).first()
+    if ticket is None:
+        raise NotFound(_("工单不存在或无权查看"))
+    return ticket
 
 
 def search_filter(text: str) -> Q:
