@@ -19,7 +19,6 @@ from andon.audit.services import diff, record_audit
 from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.ola import businesstime
-from andon.ola.engine import RESOLVED_STATUSES
 from andon.ola.models import (
     BusinessCalendar,
     CalendarException,
@@ -322,6 +321,9 @@ def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
             % {"name": calendar.name, "queues": "、".join(queues)},
             code="in_use",
         )
+    # engine imports selectors, which import this module: import it when used, not at load.
+    from andon.ola.engine import RESOLVED_STATUSES
+
     # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
     running = (
         OlaTimer.objects.filter(policy__calendar=calendar.pk)
