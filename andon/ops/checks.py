@@ -96,6 +96,24 @@ def production_settings(app_configs, **kwargs):
                 id="andon.W107",
             )
         )
+    if settings.ANDON_STORAGE not in ("filesystem", "s3"):
+        problems.append(
+            Error(
+                f"ANDON_STORAGE is {settings.ANDON_STORAGE!r}.",
+                hint="Use filesystem or s3.",
+                id="andon.E111",
+            )
+        )
+    elif settings.ANDON_STORAGE == "s3" and not settings.STORAGES["default"]["OPTIONS"].get(
+        "bucket_name"
+    ):
+        problems.append(
+            Error(
+                "ANDON_STORAGE=s3 without ANDON_S3_BUCKET.",
+                hint="Set ANDON_S3_BUCKET (and the endpoint and keys of your store).",
+                id="andon.E112",
+            )
+        )
     if settings.LOG_FORMAT not in ("plain", "json"):
         problems.append(
             Error(
