@@ -20,6 +20,7 @@ from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from andon.ola import businesstime
 from andon.ola.models import (
+    RESOLVED_STATUSES,
     BusinessCalendar,
     CalendarException,
     CalendarExceptionKind,

@@ -36,6 +36,7 @@ from django.utils import timezone
 from andon.notifications.recipients import is_reachable
 from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
+    RESOLVED_STATUSES,
     Alert,
     Metric,
     OlaPolicy,
@@ -48,7 +49,6 @@ User = get_user_model()
 
 RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
 OLA_EVENT_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
-RESOLVED_STATUSES = ("to_confirm", "done")
 FINISHED_STATUSES = ("closed", "cancelled")
 
 

@@ -114,6 +114,10 @@ class Metric(models.TextChoices):
     URGE = "urge", _("催单")
 
 
+# Ticket statuses in which a met resolution timer still counts (the requester may reopen).
+RESOLVED_STATUSES = ("to_confirm", "done")
+
+
 class TimerState(models.TextChoices):
     RUNNING = "running", _("计时中")
     PAUSED = "paused", _("已暂停")
