@@ -322,9 +322,6 @@ def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
             % {"name": calendar.name, "queues": "、".join(queues)},
             code="in_use",
         )
-    # engine imports selectors, which import this module: import it when used, not at load.
-    from andon.ola.engine import RESOLVED_STATUSES
-
     # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
     running = (
         OlaTimer.objects.filter(policy__calendar=calendar.pk)
