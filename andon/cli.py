@@ -6,6 +6,9 @@
     andon migrate      apply database migrations
     andon demo         load the demo company (does nothing the second time)
     andon createadmin  create or update an administrator without prompts
+    andon backup       database rows + attachments + manifest into one .tar.gz
+    andon restore      restore such a backup into an empty database
+    andon prune        prune the growing tables now (the worker does it daily)
     andon <anything>   any Django management command: `andon check --deploy`, `andon shell`, …
 
 DJANGO_SETTINGS_MODULE defaults to andon.settings.
