@@ -31,9 +31,6 @@ PENDING_ARROWS: dict[tuple[str, str], str] = {
         "the queue-disable warning lists the catalog entries dispatching to the queue "
         "(queues <-> catalog); wants a port that catalog registers"
     ),
-    ("andon.tickets.services.filing", "andon.portal.selectors"): (
-        "portal contacts may file portal tickets; goes with filing's one door (issue #15 item 2)"
-    ),
 }
 PENDING_CYCLES: dict[tuple[str, ...], str] = {
     ("andon.ola.engine", "andon.ola.selectors", "andon.ola.tasks"): (

@@ -22,8 +22,8 @@ from andon.accounts import forms, importing, selectors, services
 from andon.accounts.chart import CHART_FIELDS, chart_lock_reason
 from andon.accounts.models import Department, ImportJob, Role
 from andon.accounts.permissions import has_perm
-from andon.core.api import parse_id
 from andon.core.errors import ServiceError
+from andon.core.validation import parse_id
 from andon.tickets.forms import apply_service_errors
 
 User = get_user_model()

@@ -8,7 +8,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from andon.accounts import work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import AREAS, PERMISSIONS
-from andon.core import config_cache
 
 User = get_user_model()
 
@@ -128,16 +127,3 @@ def permission_groups() -> list[dict]:
             {"code": permission.code, "label": str(permission.label)}
         )
     return [group for group in groups.values() if group["permissions"]]
-
-
-def role_codes_of(user) -> frozenset[str]:
-    """The permission codes of the user's roles (not counting superuser or deactivation, which
-    `User.permission_codes` decides from the row itself), cached across requests."""
-
-    def load():
-        codes: set[str] = set()
-        for role in user.roles.all():
-            codes |= role.permission_codes
-        return frozenset(codes)
-
-    return config_cache.get(config_cache.ROLES, ("codes", user.pk), load, immutable=True)

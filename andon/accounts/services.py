@@ -13,9 +13,8 @@ from andon.accounts import guards, work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
-from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from andon.core.validation import has_control_characters, line_error
+from andon.core.validation import has_control_characters, line_error, parse_id
 
 User = get_user_model()
 

@@ -299,7 +299,7 @@ def _documented(base, resource: str, tag: str, read, write, *, detail=False, tic
         attrs["delete"] = extend_schema(
             operation_id=f"{resource}_delete",
             tags=[tag],
-            responses={204: None, **error_responses(401, 403, 404)},
+            responses={204: None, **error_responses(401, 403, 404, 409)},
         )(_method(base, "delete"))
     else:
         attrs["get"] = extend_schema(

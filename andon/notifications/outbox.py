@@ -91,12 +91,16 @@ def reachable_channels(user_ids) -> dict[int, set[str]]:
         .values_list("pk", "email", "wecom_userid", "email_on", "wecom_on")
     )
     result = {}
+    wecom_available = None  # asked once, only when someone could receive it (see above)
     for pk, email, wecom_userid, email_on, wecom_on in rows:
         channels = set()
         if email and email_on is not False:
             channels.add(Channel.EMAIL)
-        if wecom_userid and settings.WECOM_CORP_ID and wecom_on is not False:
-            channels.add(Channel.WECOM)
+        if wecom_userid and wecom_on is not False:
+            if wecom_available is None:
+                wecom_available = senders.available(Channel.WECOM)
+            if wecom_available:
+                channels.add(Channel.WECOM)
         result[pk] = channels
     return result
 
@@ -123,25 +127,26 @@ def enqueue(messages: list[OutboxMessage]) -> None:
     transaction.on_commit(lambda: _schedule_keys(keys))
 
 
-_deliver_task = None
+_deliver_task = None  # deliver(message_id), for retries and scheduled attempts
+_deliver_new_task = None  # deliver_new(key), for the first attempt after a commit
 
 
-def use_delivery_task(task) -> None:
-    """The port to the worker: NotificationsConfig.ready() hands over the Huey task that calls
-    `deliver_new` with a message key (the tasks module imports this one, so this one does not
-    import it). Without one, the outbox sweep sends what is due."""
-    global _deliver_task
-    _deliver_task = task
+def use_delivery_tasks(*, by_id, by_key) -> None:
+    """The port to the worker: NotificationsConfig.ready() hands over the Huey tasks that call
+    `deliver` and `deliver_new` (the tasks module imports this one, so this one does not import
+    it). Without them, the outbox sweep sends what is due."""
+    global _deliver_task, _deliver_new_task
+    _deliver_task, _deliver_new_task = by_id, by_key
 
 
 def _schedule_keys(keys: list[str]) -> None:
     """Queue the first delivery of each message by its key: the worker finds the row (a key
     that lost to an existing message finds it already tried and does nothing), so the request
     that committed spends no query on it."""
-    if _deliver_task is None:
+    if _deliver_new_task is None:
         return
     for key in keys:
-        _deliver_task(key)
+        _deliver_new_task(key)
 
 
 def deliver_new(key: str) -> str:

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from andon.catalog.models import CatalogEntry
 from andon.core import throttling
-from andon.core.api import parse_id
 from andon.core.errors import ServiceError
+from andon.core.validation import parse_id
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
 from andon.portal.middleware import PORTAL_SESSION_KEY
