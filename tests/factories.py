@@ -118,6 +118,16 @@ def ensure_builtin_roles() -> None:
         )
 
 
+def ensure_builtin_calendar() -> None:
+    """Recreate the built-in 7×24 calendar its data migration made (flushed like the roles)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("andon.ola.migrations.0002_builtin_7x24_calendar")
+    migration.create_7x24(apps, None)
+
+
 def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG\r\n\x1a\n0000", **kwargs):
     """An in-memory uploaded file, as a form or the API would hand it to a service."""
     from django.core.files.uploadedfile import SimpleUploadedFile
