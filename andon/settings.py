@@ -169,7 +169,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 # andon/static/vendor by `andon vendor` (run by the Makefile); nothing is loaded from a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # see ANDON_STORAGE
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -179,6 +179,28 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments on S3-compatible object storage (MinIO, Tencent COS, AWS S3 …) so several web hosts
+# share them. Files stay private (no ACL, no public URL): downloads still go through the
+# permission-checked view, which streams them from the bucket.
+ANDON_STORAGE = os.environ.get("ANDON_STORAGE", "filesystem").strip().lower()
+if ANDON_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("ANDON_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("ANDON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ANDON_S3_REGION") or None,
+            "access_key": os.environ.get("ANDON_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ANDON_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("ANDON_S3_PREFIX", "").strip("/"),
+            # "virtual" for stores that want bucket.host (Tencent COS), "path" for MinIO.
+            "addressing_style": os.environ.get("ANDON_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ANDON_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
@@ -313,6 +335,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tags and operation ids come from the path after /api/v1/ (tickets, queues, ...).
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "andon.core.schema.document_page_errors",
+    ],
 }
 
 # --- Background work (Huey) ---------------------------------------------------------------
@@ -349,6 +375,8 @@ else:
 ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
 ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
 
+# /metrics (Prometheus) answers `Authorization: Bearer <this>`; empty: the endpoint is off.
+ANDON_METRICS_TOKEN = os.environ.get("ANDON_METRICS_TOKEN", "")
 # Days each growing table keeps its rows (andon.ops.retention, daily; 0 keeps everything).
 # Processed WeCom callbacks keep their row and dedupe key, only the payload goes.
 ANDON_RETENTION_DAYS = {

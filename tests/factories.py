@@ -119,13 +119,15 @@ def ensure_builtin_roles() -> None:
 
 
 def ensure_builtin_calendar() -> None:
-    """Recreate the built-in 7×24 calendar its data migration made (flushed like the roles)."""
+    """The built-in 7×24 calendar the OLA data migration made (gone after a transactional
+    test's flush, like the roles)."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("andon.ola.migrations.0002_builtin_7x24_calendar")
-    migration.create_7x24(apps, None)
+    importlib.import_module("andon.ola.migrations.0002_builtin_7x24_calendar").create_7x24(
+        apps, None
+    )
 
 
 def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG\r\n\x1a\n0000", **kwargs):

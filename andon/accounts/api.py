@@ -18,10 +18,12 @@ from andon.accounts import importing, selectors, services
 from andon.accounts.models import Department, ImportJob, Role
 from andon.core.api import (
     DepartmentRefSerializer,
+    EmailOrBlankField,
     IdField,
     PermissionByMethod,
     QueueRefSerializer,
     UserRefSerializer,
+    editable_body,
     error_responses,
     parse_id,
 )
@@ -128,7 +130,7 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = EmailOrBlankField()
     mobile = serializers.CharField()
     is_available = serializers.BooleanField()
     department = DepartmentRefSerializer(source="main_department", allow_null=True)
@@ -173,9 +175,14 @@ USER_FIELDS = (
 DEPARTMENT_FIELDS = ("name", "parent", "order", "leaders")
 
 
-def _body(request, fields) -> dict:
+def _body(request, fields, *, read=None, current=None, references=()) -> dict:
     """The request's JSON object, reduced to the fields a service accepts; the service
-    validates every value. Anything but an object is a 400."""
+    validates every value. Anything but an object is a 400. With `read` (a detail view's
+    PATCH/PUT) the GET representation may come back as is (andon.core.api.editable_body)."""
+    if read is not None:
+        return editable_body(
+            request.data, write=fields, read=read, current=current, references=references
+        )
     data = request.data
     if not hasattr(data, "keys"):
         raise ValidationFailed(
@@ -188,8 +195,8 @@ def _body(request, fields) -> dict:
     return {key: data[key] for key in fields if key in data}
 
 
-def _user_body(request) -> dict:
-    data = _body(request, USER_FIELDS)
+def _user_body(request, **round_trip) -> dict:
+    data = _body(request, USER_FIELDS, **round_trip)
     if "department" in data:
         data["main_department"] = data.pop("department")
     return data
@@ -225,7 +232,7 @@ class UserDetailSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     wecom_userid = serializers.CharField(read_only=True, allow_null=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
@@ -258,7 +265,7 @@ class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
     is_available = serializers.BooleanField(read_only=True)
@@ -356,7 +363,7 @@ class UserDetailView(APIView):
     any subset of the fields (`people.manage`); deactivating has its own endpoint."""
 
     permission_classes = [PermissionByMethod]
-    required_perms = {"GET": "people.view", "PATCH": "people.manage"}
+    required_perms = {"GET": "people.view", "PATCH": "people.manage", "PUT": "people.manage"}
 
     @extend_schema(
         operation_id="users_retrieve",
@@ -371,13 +378,24 @@ class UserDetailView(APIView):
         responses={200: UserDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, user_id):
-        user = _call_user_service(
-            services.update_user,
-            actor=request.user,
-            user_id=_path_id(user_id, _("人员不存在")),
-            data=_user_body(request),
+        pk = _path_id(user_id, _("人员不存在"))
+        body = _user_body(
+            request,
+            read=UserDetailSerializer,
+            current=_user_detail(pk),
+            references=("department", "direct_leaders", "roles"),
         )
+        user = _call_user_service(services.update_user, actor=request.user, user_id=pk, data=body)
         return Response(_user_detail(user.pk))
+
+    @extend_schema(
+        operation_id="users_update",
+        request=UserWriteSerializer(partial=True),
+        responses={200: UserDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits (read-only fields are ignored).",
+    )
+    def put(self, request, user_id):
+        return self.patch(request, user_id)
 
 
 class DeactivateSerializer(serializers.Serializer):
@@ -538,7 +556,12 @@ class RoleListView(APIView):
 
 class RoleDetailView(APIView):
     permission_classes = [PermissionByMethod]
-    required_perms = {"GET": "people.view", "PATCH": "roles.manage", "DELETE": "roles.manage"}
+    required_perms = {
+        "GET": "people.view",
+        "PATCH": "roles.manage",
+        "PUT": "roles.manage",
+        "DELETE": "roles.manage",
+    }
 
     @extend_schema(
         operation_id="roles_retrieve",
@@ -553,12 +576,19 @@ class RoleDetailView(APIView):
         responses={200: RoleDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, role_id):
-        role = services.update_role(
-            actor=request.user,
-            role_id=_path_id(role_id, _("角色不存在")),
-            data=_body(request, ROLE_FIELDS),
-        )
+        pk = _path_id(role_id, _("角色不存在"))
+        body = _body(request, ROLE_FIELDS, read=RoleDetailSerializer, current=_role_detail(pk))
+        role = services.update_role(actor=request.user, role_id=pk, data=body)
         return Response(_role_detail(role.pk))
+
+    @extend_schema(
+        operation_id="roles_update",
+        request=RoleWriteSerializer(partial=True),
+        responses={200: RoleDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits (read-only fields are ignored).",
+    )
+    def put(self, request, role_id):
+        return self.patch(request, role_id)
 
     @extend_schema(
         operation_id="roles_destroy",

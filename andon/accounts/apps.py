@@ -8,8 +8,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from andon.accounts import importing, tasks
         from andon.accounts.models import Role, User
         from andon.core import config_cache
+
+        importing.use_import_task(tasks.run_import_task)
 
         # Permission codes are cached (config_cache.ROLES). Roles are granted from many places
         # (people services, imports, WeCom sync, createadmin, the demo), and a grant or revoke

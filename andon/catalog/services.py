@@ -13,6 +13,7 @@ from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry, normalize_name
 from andon.core import config_cache
 from andon.core.errors import NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.queues.models import Queue
 
 NAME_MAX = 50
@@ -47,6 +48,8 @@ def create_catalog_entry(
         errors["name"] = [_("名称应为文本")]
     elif not name:
         errors["name"] = [_("请填写名称")]
+    elif problem := line_error(name, _("名称")):
+        errors["name"] = [problem]
     elif len(name) > NAME_MAX:
         errors["name"] = [
             _("名称最多 %(max)s 个字符，当前 %(length)s 个")
@@ -194,6 +197,8 @@ def update_catalog_entry(
             errors["name"] = [_("名称应为文本")]
         elif not normalize_name(name):
             errors["name"] = [_("请填写名称")]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         elif len(name) > NAME_MAX:
             errors["name"] = [
                 _("名称最多 %(max)s 个字符，当前 %(length)s 个")

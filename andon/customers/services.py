@@ -7,6 +7,9 @@ Each change is audited. Filing a ticket is `tickets.services.create_ticket` with
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -16,14 +19,15 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
-from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import parse_id, single_line
 from andon.customers import selectors
 from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets import services as ticket_services
 from andon.tickets.models import UNFINISHED_STATUSES, Channel, Ticket
 
 User = get_user_model()
+log = logging.getLogger(__name__)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -60,7 +64,7 @@ def _require_writer(actor, obj) -> None:
         raise PermissionDenied(_("只有负责人或管理员可以修改"))
 
 
-def _text(value, field, *, label, max_length, required=False) -> str:
+def _text(value, field, *, label, max_length, required=False, multiline=False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -71,6 +75,8 @@ def _text(value, field, *, label, max_length, required=False) -> str:
     if len(value) > max_length:
         message = _("%(label)s不能超过 %(max)s 个字符") % {"label": label, "max": max_length}
         raise ValidationFailed(message, errors={field: [message]})
+    if not multiline:
+        single_line(value, field, label=label)
     return value
 
 
@@ -163,7 +169,9 @@ def _customer_checks(data: dict, *, instance: Customer | None) -> dict:
     if "owner" in data:
         checks["owner"] = lambda: _user(data["owner"], "owner", label=_("负责人"))
     if "note" in data:
-        checks["note"] = lambda: _text(data["note"], "note", label=_("备注"), max_length=2000)
+        checks["note"] = lambda: _text(
+            data["note"], "note", label=_("备注"), max_length=2000, multiline=True
+        )
     return _collect(checks)
 
 
@@ -324,10 +332,13 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
     _refuse_unknown(changes, CONTACT_FIELDS)
     data = _contact_checks(changes, instance=contact)
     before = _snapshot(contact, CONTACT_FIELDS)
+    old_email = contact.email
     for key, value in data.items():
         setattr(contact, key, value)
     contact.updated_at = timezone.now()
     _save_unique(contact, "external_userid", _("该外部联系人 ID 已属于另一位联系人"))
+    if (contact.email or "").lower() != (old_email or "").lower():
+        _email_changed(contact, old_email)
     record_audit(
         actor=actor,
         action="contact.update",
@@ -335,6 +346,41 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
         changes=diff(before, _snapshot(contact, CONTACT_FIELDS)),
     )
     return contact
+
+
+# Called with (contact, old e-mail) in the transaction that changed a contact's address; the
+# portal registers here (it sits above this app) to revoke sign-ins made for the old address.
+CONTACT_EMAIL_CHANGED: list[Callable[[Contact, str], None]] = []
+
+
+def _email_changed(contact: Contact, old_email: str) -> None:
+    for hook in CONTACT_EMAIL_CHANGED:
+        hook(contact, old_email)
+    if old_email:
+        # The old address hears about it (after commit: a rolled-back change sends nothing), so
+        # a takeover of the contact's portal access through its address cannot go unnoticed.
+        name, new_email = contact.name, contact.email
+        transaction.on_commit(lambda: _tell_old_address(name, old_email, new_email))
+
+
+def _mask(email: str) -> str:
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else _("（已清除）")
+
+
+def _tell_old_address(name: str, old_email: str, new_email: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    body = _(
+        "%(name)s，您好：\n\n"
+        "您在服务台登记的联系邮箱已由 %(old)s 改为 %(new)s。用旧邮箱申请的服务门户登录链接和"
+        "已登录的会话都已失效。\n\n如果这不是您本人或您的服务人员所做的修改，请尽快联系我们。"
+    ) % {"name": name, "old": old_email, "new": _mask(new_email)}
+    try:
+        send_mail(_("您的联系邮箱已更改"), body, settings.DEFAULT_FROM_EMAIL, [old_email])
+    except OSError:  # the change stands; a mail server that is down must not undo it
+        log.warning("could not tell %s about the contact's new e-mail address", old_email)
 
 
 @transaction.atomic

@@ -40,7 +40,9 @@ class ArticleSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ArticleStatus.choices, read_only=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, read_only=True)
     author = UserRefSerializer(read_only=True)
-    source_ticket = serializers.IntegerField(source="source_ticket_id", read_only=True)
+    source_ticket = serializers.IntegerField(
+        source="source_ticket_id", read_only=True, allow_null=True
+    )
     helpful_count = serializers.IntegerField(read_only=True)
     not_helpful_count = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from andon.notifications import channels as senders
+from andon.notifications.channels import DeliveryError
 from andon.notifications.models import (
     Channel,
     ChannelPreference,
@@ -36,10 +38,6 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 # WeCom allows 30 application messages a minute to one member.
 WECOM_PER_MINUTE = 30
-
-
-class DeliveryError(Exception):
-    """A send failed in a way worth retrying; the message says why (shown to admins)."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -61,16 +59,18 @@ def enabled_channels(users) -> dict[int, set[str]]:
         for p in ChannelPreference.objects.filter(user__in=[u.pk for u in users])
     }
     result = {}
+    # Asked at most once, and only when someone could receive it (it may read the stored
+    # WeCom connection from the database).
+    wecom_available = None
     for user in users:
         channels = set()
         if user.email and prefs.get((user.pk, Channel.EMAIL), True):
             channels.add(Channel.EMAIL)
-        if (
-            user.wecom_userid
-            and settings.WECOM_CORP_ID
-            and prefs.get((user.pk, Channel.WECOM), True)
-        ):
-            channels.add(Channel.WECOM)
+        if user.wecom_userid and prefs.get((user.pk, Channel.WECOM), True):
+            if wecom_available is None:
+                wecom_available = senders.available(Channel.WECOM)
+            if wecom_available:
+                channels.add(Channel.WECOM)
         result[user.pk] = channels
     return result
 
@@ -123,14 +123,25 @@ def enqueue(messages: list[OutboxMessage]) -> None:
     transaction.on_commit(lambda: _schedule_keys(keys))
 
 
+_deliver_task = None
+
+
+def use_delivery_task(task) -> None:
+    """The port to the worker: NotificationsConfig.ready() hands over the Huey task that calls
+    `deliver_new` with a message key (the tasks module imports this one, so this one does not
+    import it). Without one, the outbox sweep sends what is due."""
+    global _deliver_task
+    _deliver_task = task
+
+
 def _schedule_keys(keys: list[str]) -> None:
     """Queue the first delivery of each message by its key: the worker finds the row (a key
     that lost to an existing message finds it already tried and does nothing), so the request
     that committed spends no query on it."""
-    from andon.notifications.tasks import deliver_key_task
-
+    if _deliver_task is None:
+        return
     for key in keys:
-        deliver_key_task(key)
+        _deliver_task(key)
 
 
 def deliver_new(key: str) -> str:
@@ -256,11 +267,9 @@ def _claim(message_id: int, now) -> tuple[OutboxMessage | None, str]:
 
 
 def _send(message: OutboxMessage) -> tuple[bool, str, int]:
-    from andon.notifications import channels
-
     started = time.monotonic()
     try:
-        detail, ok = channels.send(message), True
+        detail, ok = senders.send(message), True
     except DeliveryError as exc:
         detail, ok = str(exc), False
     except Exception as exc:  # a bug or an unexpected library error: keep it visible
@@ -310,9 +319,8 @@ def deliver(message_id: int) -> str:
 
 
 def _schedule_at(message_id: int, eta) -> None:
-    from andon.notifications.tasks import deliver_task
-
-    deliver_task.schedule(args=(message_id,), eta=eta)
+    if _deliver_task is not None:
+        _deliver_task.schedule(args=(message_id,), eta=eta)
 
 
 def retry_now(*, message_id: int) -> None:

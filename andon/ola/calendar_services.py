@@ -18,9 +18,10 @@ from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.ola import businesstime
-from andon.ola.engine import RESOLVED_STATUSES
 from andon.ola.models import (
+    RESOLVED_STATUSES,
     BusinessCalendar,
     CalendarException,
     CalendarExceptionKind,
@@ -169,6 +170,8 @@ def _clean(data: dict, instance: BusinessCalendar | None) -> dict:
         name = name.strip() if isinstance(name, str) else name
         if not isinstance(name, str) or not name:
             errors["name"] = [_("请填写名称")]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         elif len(name) > NAME_MAX:
             errors["name"] = [
                 _("名称最多 %(max)s 个字符，当前 %(length)s 个")

@@ -20,7 +20,9 @@ Rules (see DESIGN.md §3 and the README's "OLA" section):
 
 Every step runs in one transaction with the timer row locked (SKIP LOCKED on PostgreSQL) and
 carries the token stored on the row; a stale token does nothing. Alerts are unique per
-(timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice.
+(timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice. The
+engine writes no notification itself: each alert is a ticket event naming its recipients, which
+the notifications subscriber delivers (`andon.notifications.services.notify_alert`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from django.utils import timezone
 from andon.notifications.recipients import is_reachable
 from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
+    FINISHED_STATUSES,
+    RESOLVED_STATUSES,
     Alert,
     Metric,
     OlaPolicy,
@@ -43,13 +47,9 @@ from andon.ola.models import (
     TimerState,
 )
 from andon.ola.selectors import calendar_spec, queue_policy
+from andon.tickets import workflow
 
 User = get_user_model()
-
-RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
-OLA_EVENT_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
-RESOLVED_STATUSES = ("to_confirm", "done")
-FINISHED_STATUSES = ("closed", "cancelled")
 
 
 # --- policies and calendars --------------------------------------------------------------------
@@ -241,9 +241,9 @@ def _reopen(timer: OlaTimer, spec, now) -> None:
 
 
 def on_ticket_event(*, ticket, event) -> None:
-    """Called by the ticket services for every event, in the same transaction."""
-    if event.kind in OLA_EVENT_KINDS:
-        return
+    """The OLA subscriber of the ticket event pipeline, in the change's transaction."""
+    if event.after.get("alert"):
+        return  # an alert this engine recorded (see _alert), not a change to the ticket
     now = event.created_at
     specs = SpecCache()
     if event.kind == "created":
@@ -302,11 +302,8 @@ def on_ticket_event(*, ticket, event) -> None:
 
 
 def _is_response(ticket, event) -> bool:
-    if event.kind not in RESPONSE_EVENT_KINDS or event.actor_id is None:
-        return False
-    if event.actor_id in (ticket.requester_id, ticket.created_by_id) and event.kind != "claimed":
-        return False
-    return not (event.kind == "commented" and event.after.get("internal"))
+    """The one rule of what answers the requester (`tickets.workflow.counts_as_response`)."""
+    return workflow.is_response_event(event, ticket)
 
 
 def _check_urge(ticket, now, timers, specs) -> None:
@@ -427,8 +424,9 @@ def _escalate(timer: OlaTimer, ticket, now) -> bool:
 
 
 def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> None:
-    from andon.notifications.models import Notification
-    from andon.notifications.outbox import enqueue_for_notifications, enqueue_webhooks
+    """Record the alert on the ticket and hand its recipients to notifications: the event names
+    them and carries the delivery key "ola:<timer>:<level>", so the outbox copies are unique per
+    (timer, level, recipient, channel) and a retried step never alerts twice."""
     from andon.tickets.events import record_event
 
     # Under the timer's row lock nobody else alerts this level; the unique constraint is the
@@ -449,7 +447,7 @@ def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> Non
         "ola_breached": f"{metric}已超时，已通知 {names}",
         "ola_escalated": f"{metric}超时升级到第 {level} 级，已通知 {names}",
     }[kind]
-    event = record_event(
+    record_event(
         ticket=ticket,
         kind=kind,
         actor=None,
@@ -458,36 +456,10 @@ def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> Non
             "level": level,
             "timer": timer.pk,
             "recipients": [{"id": u.pk, "name": u.name} for u in users],
+            "alert": f"ola:{timer.pk}:{level}",
         },
         note=note,
         at=now,
-    )
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u,
-                ticket=ticket,
-                event=event,
-                kind=kind,
-                title=f"{ticket.number} {note}"[:200],
-                body=ticket.title,
-                created_at=now,
-            )
-            for u in users
-        ],
-        ignore_conflicts=True,
-    )
-    enqueue_for_notifications(notifications, key_prefix=f"ola:{timer.pk}:{level}")
-    enqueue_webhooks(
-        kind=kind.replace("_", "."),
-        key=f"ola:{timer.pk}:{level}",
-        payload={
-            "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
-            "metric": timer.metric,
-            "level": level,
-            "recipients": [u.username for u in users],
-        },
-        ticket=ticket,
     )
 
 

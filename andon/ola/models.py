@@ -108,10 +108,19 @@ class OlaPolicy(models.Model):
         return f"OLA {self.queue}"
 
 
+# Ticket statuses in which the timers stop. The OLA configuration sits below tickets (DESIGN.md
+# §4 "Layers") and cannot import the ticket models, so their values are named here.
+FINISHED_STATUSES = ("closed", "cancelled")
+
+
 class Metric(models.TextChoices):
     RESPONSE = "response", _("响应")
     RESOLUTION = "resolution", _("解决")
     URGE = "urge", _("催单")
+
+
+# Ticket statuses in which a met resolution timer still counts (the requester may reopen).
+RESOLVED_STATUSES = ("to_confirm", "done")
 
 
 class TimerState(models.TextChoices):

@@ -7,6 +7,11 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from andon.core.notices import register_config_notice
-        from andon.ops import heartbeat, selectors, task_context  # noqa: F401 (worker hooks)
+        from andon.ops import (  # noqa: F401 (deploy checks, worker hooks)
+            checks,
+            heartbeat,
+            selectors,
+            task_context,
+        )
 
         register_config_notice(selectors.config_notices)

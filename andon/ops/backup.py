@@ -121,8 +121,10 @@ def backup(*, output: Path, database: str = DEFAULT_DB_ALIAS) -> Summary:
     partial = output.with_name(output.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="andon-backup-") as scratch:
         dump = Path(scratch) / DATABASE
+        # A consistent snapshot, unless the caller already runs in a transaction (then its own).
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic(using=database):
-            if connection.vendor == "postgresql":
+            if snapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             counts = _model_counts()

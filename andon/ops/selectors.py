@@ -93,3 +93,62 @@ def config_notices(request) -> list[tuple[str, str]]:
             )
         )
     return notices
+
+
+@dataclass(frozen=True)
+class DeskGauges:
+    tickets_created: int
+    tickets_resolved: int
+    tickets_open: int
+    outbox: dict[tuple[str, str], int]  # (channel, state) -> messages, pending and dead only
+    ola_due: int
+    ola_late: int
+    callbacks: dict[str, int]  # state -> events, pending and dead only
+    worker: WorkerStatus
+
+
+def desk_gauges(*, now: datetime | None = None) -> DeskGauges:
+    """What /metrics reports from the database: a handful of counts, grouped in the database."""
+    from django.db.models import Count, Q
+
+    from andon.notifications.models import OutboxMessage
+    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
+    from andon.wecom.models import CallbackEvent
+
+    now = now or timezone.now()
+    tickets = Ticket.objects.aggregate(
+        created=Count("pk"),
+        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+        open=Count("pk", filter=Q(status__in=UNFINISHED_STATUSES)),
+    )
+    outbox = {
+        (row["channel"], row["state"]): row["n"]
+        for row in OutboxMessage.objects.filter(
+            state__in=[OutboxMessage.State.PENDING, OutboxMessage.State.DEAD]
+        )
+        .values("channel", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    ola = OlaTimer.objects.filter(next_action_at__lte=now).aggregate(
+        due=Count("pk"), late=Count("pk", filter=Q(next_action_at__lt=now - stale_after()))
+    )
+    callbacks = {
+        row["state"]: row["n"]
+        for row in CallbackEvent.objects.filter(
+            state__in=[CallbackEvent.State.PENDING, CallbackEvent.State.DEAD]
+        )
+        .values("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return DeskGauges(
+        tickets_created=tickets["created"],
+        tickets_resolved=tickets["resolved"],
+        tickets_open=tickets["open"],
+        outbox=outbox,
+        ola_due=ola["due"],
+        ola_late=ola["late"],
+        callbacks=callbacks,
+        worker=worker_status(now=now),
+    )

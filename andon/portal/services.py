@@ -99,6 +99,26 @@ def consume_magic_link(*, token: str) -> tuple[User, str]:
     return portal_user_for(link.contact), link.next_path
 
 
+def revoke_contact_access(contact: Contact, old_email: str) -> None:
+    """The contact's address changed: links sent to the old one stop working and the portal
+    user's sessions end (a new unusable password changes the session's auth hash, which Django
+    checks on every request); the user takes the new address."""
+    now = timezone.now()
+    MagicLink.objects.filter(contact=contact, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    account = PortalAccount.objects.select_related("user").filter(contact=contact).first()
+    if account is None:
+        return
+    from andon.accounts.services import revoke_api_tokens
+
+    user = account.user
+    user.set_unusable_password()
+    user.email = contact.email
+    user.save(update_fields=["password", "email"])
+    revoke_api_tokens(user=user)
+
+
 def portal_user_for(contact: Contact) -> User:
     account = PortalAccount.objects.select_related("user").filter(contact=contact).first()
     if account is not None:

@@ -171,7 +171,7 @@ def _my_ticket(request, pk):
 @require_GET
 def ticket_detail(request, pk):
     ticket = _my_ticket(request, pk)
-    comments = ticket.comments.filter(is_internal=False).select_related("author")
+    comments = selectors.public_comments(ticket)
     available = workflow.available_actions(request.user, ticket, workflow.PORTAL)
     return render(
         request,

@@ -11,6 +11,7 @@ from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.selectors import dispatch_roster, queue_disable_impact
 
@@ -94,6 +95,8 @@ def create_queue(
         errors["name"] = [_("队列名称应为文本")]
     elif not name:
         errors["name"] = [_("请填写队列名称")]
+    elif problem := line_error(name, _("队列名称")):
+        errors["name"] = [problem]
     elif len(name) > QUEUE_NAME_MAX:
         errors["name"] = [
             _("队列名称最多 %(max)s 个字符，当前 %(length)s 个")

@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from andon.core.api import PermissionByMethod, error_responses, parse_id
+from andon.core.api import PermissionByMethod, editable_body, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.core.pagination import TicketCursorPagination
 from andon.tickets import selectors, services, workflow
@@ -179,10 +179,27 @@ class TicketDetailView(APIView):
     )
     def patch(self, request, ticket_id):
         pk = selectors.get_visible_ticket(request.user, ticket_id).pk
-        serializer = TicketUpdateSerializer(data=request.data)
+        body = editable_body(
+            request.data,
+            write=TicketUpdateSerializer,
+            read=TicketDetailSerializer,
+            current=detail_response(request, pk).data,
+        )
+        serializer = TicketUpdateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         services.update_ticket(ticket_id=pk, actor=request.user, **serializer.validated_data)
         return detail_response(request, pk)
+
+    @extend_schema(
+        operation_id="tickets_update",
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits to title, description, priority "
+        "or custom fields. Other fields sent back unchanged are ignored; changing one of them "
+        "(status, queue, assignee …) is refused — use the action endpoints.",
+    )
+    def put(self, request, ticket_id):
+        return self.patch(request, ticket_id)
 
 
 # --- actions --------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class Handler:
 
     clean: Callable
     record: Callable | None = None
+    # Who may file through this door without `tickets.create` (the portal's external contacts).
+    admits: Callable | None = None
 
 
 _handlers: dict[str, Handler] = {}
@@ -56,6 +58,12 @@ def register(kind: str, handler: Handler) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown origin kind {kind!r}")
     _handlers[kind] = handler
+
+
+def admits(kind, actor) -> bool:
+    """Whether this door lets in someone without `tickets.create`."""
+    handler = _handlers.get(kind)
+    return bool(handler and handler.admits and handler.admits(actor))
 
 
 def _generic(details: dict) -> dict:

@@ -5,7 +5,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
+from andon.catalog.models import CatalogEntry
 from andon.core.errors import NotFound
+from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
 from andon.tickets import policies
 from andon.tickets.models import (
@@ -125,3 +127,42 @@ def ticket_detail_queryset(user) -> QuerySet[Ticket]:
     return with_list_relations(visible_tickets(user)).prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.filter(_attachment_scope(user)))
     )
+
+
+# --- reads of the ticket pages ------------------------------------------------------------------
+
+
+def tab_tickets(user, tab: str) -> QuerySet[Ticket]:
+    """The list page's tabs: assigned to me, my queues' pool, filed by me, everything visible."""
+    qs = visible_tickets(user)
+    if tab == "assigned":
+        return qs.filter(assignee=user)
+    if tab == "pool":
+        return qs.filter(assignee__isnull=True, queue_id__in=member_queue_ids(user))
+    if tab == "created":
+        return qs.filter(Q(requester=user) | Q(created_by=user))
+    return qs
+
+
+def list_filter_choices() -> tuple[list, list]:
+    """Queues (enabled first) and catalog entries (each parent before its children) to filter by."""
+    queues = list(Queue.objects.order_by("-is_enabled", "id").only("id", "name", "is_enabled"))
+    entries = list(
+        CatalogEntry.objects.select_related("parent").order_by("parent_id", "order", "id")
+    )
+    entries.sort(key=lambda e: (e.parent_id or e.pk, e.parent_id is not None, e.order, e.pk))
+    return queues, entries
+
+
+def transfer_choices() -> list[tuple]:
+    """Enabled queues with their active members, for the transfer form."""
+    queues = list(Queue.objects.filter(is_enabled=True).order_by("id").only("id", "name"))
+    memberships = (
+        QueueMembership.objects.filter(queue__is_enabled=True, user__is_active=True)
+        .select_related("user")
+        .order_by("queue_id", "id")
+    )
+    people: dict[int, list] = {}
+    for membership in memberships:
+        people.setdefault(membership.queue_id, []).append(membership.user)
+    return [(queue, people.get(queue.pk, [])) for queue in queues]

@@ -68,7 +68,7 @@ class Action:
     inputs: tuple[Input, ...] = ()
     form: str = ""  # the page's form: "" (a bare button), note, transfer, comment, edit, upload
     surfaces: frozenset = field(default_factory=lambda: frozenset({WEB, API, CARD}))
-    # First response (see `counts_as_first_response`): the action answers the requester.
+    # The action can answer the requester (see `counts_as_response`).
     responds: bool = False
     # A further rule on the ticket as it stands, checked after the status; returns the refusal.
     guard: Callable[[object, Ticket], ServiceError | None] | None = None
@@ -358,18 +358,31 @@ def available_actions(user, ticket: Ticket, surface: str | None = None) -> list[
     return [name for name in names(surface) if ACTIONS[name].refusal(user, ticket) is None]
 
 
-def counts_as_first_response(name: str, user, ticket: Ticket, *, internal: bool = False) -> bool:
-    """First response (首次响应): the first handling-side action the requester can see — a claim,
-    a request for information, a resolution, or a public comment by the handling side (not by
-    the requester, even when they are also on the handling side). Internal comments never count.
-    OLA's response timer and the reports read `Ticket.first_response_at`, set by this rule."""
-    action = ACTIONS[name]
-    if not action.responds:
+def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = False) -> bool:
+    """Response (响应), defined once: a handling-side action the requester can see — a claim, a
+    request for information, a resolution, or a public comment — by someone other than the
+    requester (a requester who claims their own ticket as its handler does respond). Internal
+    comments never count. The services stamp `Ticket.first_response_at` with the first one
+    (`services.common._mark_responded`), OLA meets each queue's response timer with the next one
+    (`is_response_event`), and the reports read `first_response_at`."""
+    action = ACTIONS.get(name)
+    if action is None or not action.responds or (name == "comment" and internal):
         return False
-    if name == "comment":
-        return (
-            not internal
-            and policies.is_handling_side(user, ticket)
-            and not policies.is_requester(user, ticket)
-        )
-    return True
+    if name == "claim":
+        return True
+    if policies.is_requester(user, ticket):
+        return False
+    return name != "comment" or policies.is_handling_side(user, ticket)
+
+
+# The event each responding action records, for reading the rule back from the log.
+_RESPONSE_EVENTS = {a.event: a.name for a in ACTIONS.values() if a.responds}
+
+
+def is_response_event(event, ticket: Ticket) -> bool:
+    """`counts_as_response` for a recorded event (its actor is loaded with it)."""
+    name = _RESPONSE_EVENTS.get(event.kind)
+    if name is None or event.actor_id is None:
+        return False
+    internal = bool((event.after or {}).get("internal"))
+    return counts_as_response(name, event.actor, ticket, internal=internal)

@@ -3,6 +3,7 @@ database) gives the same rows and the same attachment bytes; restore refuses a d
 
 import contextlib
 import hashlib
+import importlib
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
@@ -21,6 +23,14 @@ from tests import factories
 from tests.ops.conftest import ROOT, child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows():
+    """The demo desk builds on the rows migrations seed (the built-in 7×24 calendar); an earlier
+    transactional test on the same worker flushes them, so seed them again the same way."""
+    seed = importlib.import_module("andon.ola.migrations.0002_builtin_7x24_calendar")
+    seed.create_7x24(django_apps, None)
 
 
 @contextlib.contextmanager

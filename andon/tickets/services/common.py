@@ -72,9 +72,9 @@ def _touch(ticket: Ticket, now, *fields: str) -> None:
 def _mark_responded(
     ticket: Ticket, now, *, action: str, actor, internal: bool = False
 ) -> list[str]:
-    """Stamp the first response when `action` is one (`workflow.counts_as_first_response`, the
-    one rule); returns the field to save, if any."""
-    if ticket.first_response_at is None and workflow.counts_as_first_response(
+    """Stamp the first response when `action` is one (`workflow.counts_as_response`, the one
+    rule); returns the field to save, if any."""
+    if ticket.first_response_at is None and workflow.counts_as_response(
         action, actor, ticket, internal=internal
     ):
         ticket.first_response_at = now

@@ -100,14 +100,6 @@ def _validate_custom_fields(value) -> dict:
     return value
 
 
-def _portal_contact(actor) -> bool:
-    """External contacts signed in to the portal have no role; they may file portal tickets.
-    Imported late: the portal app builds on tickets, not the other way round."""
-    from andon.portal.selectors import is_portal_contact
-
-    return is_portal_contact(actor)
-
-
 def _requester(value, actor):
     """The person filed for: a user, an id, or None (the actor). Filing for someone else needs
     handling rights."""
@@ -149,7 +141,7 @@ def create_ticket(
     recorded before, and summarised in, the `created` event. `channel` defaults to the origin's."""
     kind = origin.get("kind") if isinstance(origin, dict) else "web" if origin is None else None
     _require(
-        has_perm(actor, "tickets.create") or (kind == "portal" and _portal_contact(actor)),
+        has_perm(actor, "tickets.create") or origins.admits(kind, actor),
         _("没有提交工单的权限"),
     )
     if channel is None:

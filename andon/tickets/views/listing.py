@@ -5,21 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from andon.accounts.permissions import has_perm
-from andon.catalog.models import CatalogEntry
 from andon.core.views import htmx_target
-from andon.queues.models import Queue
 from andon.queues.selectors import member_queue_ids
 from andon.reports.selectors import my_summary
 from andon.tickets.filters import TicketFilter
 from andon.tickets.forms import OPEN_FILTER, TicketListFilterForm
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES
-from andon.tickets.selectors import visible_tickets, with_list_relations
+from andon.tickets.selectors import list_filter_choices, tab_tickets, with_list_relations
 
 PAGE_SIZE = 25
 
@@ -60,17 +57,6 @@ def _tabs_for(user) -> list[Tab]:
     else:
         keys = ["created", "all"]
     return [TABS[key] for key in keys]
-
-
-def _tab_queryset(user, tab: str):
-    qs = visible_tickets(user)
-    if tab == "assigned":
-        return qs.filter(assignee=user)
-    if tab == "pool":
-        return qs.filter(assignee__isnull=True, queue_id__in=member_queue_ids(user))
-    if tab == "created":
-        return qs.filter(Q(requester=user) | Q(created_by=user))
-    return qs
 
 
 def _int_param(value) -> int | None:
@@ -132,25 +118,19 @@ def ticket_list(request):
     tab = request.GET.get("tab")
     if tab not in tab_keys:
         tab = tab_keys[0]
-    queues = list(Queue.objects.order_by("-is_enabled", "id").only("id", "name", "is_enabled"))
-    catalog_entries = list(
-        CatalogEntry.objects.select_related("parent").order_by("parent_id", "order", "id")
-    )
-    catalog_entries.sort(
-        key=lambda e: (e.parent_id or e.pk, e.parent_id is not None, e.order, e.pk)
-    )
+    queues, catalog_entries = list_filter_choices()
     form = TicketListFilterForm(request.GET, queues=queues, catalog_entries=catalog_entries)
     filters = form.cleaned_or_empty()
-    qs = filter_tickets(_tab_queryset(user, tab), filters, request)
+    qs = filter_tickets(tab_tickets(user, tab), filters, request)
     page = keyset_page(with_list_relations(qs), request.GET)
 
     counts = {}
     if "assigned" in tab_keys:
         counts["assigned"] = (
-            _tab_queryset(user, "assigned").filter(status__in=UNFINISHED_STATUSES).count()
+            tab_tickets(user, "assigned").filter(status__in=UNFINISHED_STATUSES).count()
         )
     if "pool" in tab_keys:
-        counts["pool"] = _tab_queryset(user, "pool").filter(status__in=OPEN_STATUSES).count()
+        counts["pool"] = tab_tickets(user, "pool").filter(status__in=OPEN_STATUSES).count()
     filtered = any(filters.get(name) for name in FILTER_NAMES)
     context = {
         "tabs": [(t, counts.get(t.key)) for t in tabs],

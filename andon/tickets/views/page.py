@@ -12,11 +12,16 @@ from django.views.decorators.http import require_GET
 
 from andon.fields.display import custom_field_rows
 from andon.ola import selectors as ola_selectors
-from andon.queues.models import Queue, QueueMembership
 from andon.tickets import policies, workflow
 from andon.tickets.forms import CommentForm
 from andon.tickets.models import Attachment, EventKind, Ticket
-from andon.tickets.selectors import get_visible_ticket, ticket_comments, ticket_events
+from andon.tickets.selectors import (
+    get_visible_ticket,
+    ticket_attachments,
+    ticket_comments,
+    ticket_events,
+    transfer_choices,
+)
 
 # The buttons in zone (4), in the order they are shown. Comments and files have their own zones.
 BUTTONS = (
@@ -112,19 +117,6 @@ def page_actions(user, ticket: Ticket) -> list[str]:
     return names
 
 
-def _transfer_choices():
-    queues = list(Queue.objects.filter(is_enabled=True).order_by("id").only("id", "name"))
-    memberships = (
-        QueueMembership.objects.filter(queue__is_enabled=True, user__is_active=True)
-        .select_related("user")
-        .order_by("queue_id", "id")
-    )
-    people: dict[int, list] = {}
-    for membership in memberships:
-        people.setdefault(membership.queue_id, []).append(membership.user)
-    return [(queue, people.get(queue.pk, [])) for queue in queues]
-
-
 def _timeline(user, ticket: Ticket, attachments: dict[int, Attachment]) -> list[dict]:
     comments = {comment.pk: comment for comment in ticket_comments(user, ticket)}
     entries = []
@@ -140,26 +132,20 @@ def _timeline(user, ticket: Ticket, attachments: dict[int, Attachment]) -> list[
     return entries
 
 
-def _visible_attachments(user, ticket: Ticket) -> list[Attachment]:
-    staff_side = policies.is_staff_side(user, ticket)
-    rows = Attachment.objects.filter(ticket=ticket).select_related("comment", "uploaded_by")
-    return [a for a in rows if staff_side or a.comment_id is None or not a.comment.is_internal]
-
-
 def workspace_context(
     request, ticket: Ticket, *, forms: dict | None = None, flash: str = ""
 ) -> dict:
     user = request.user
     names = page_actions(user, ticket)
     forms = forms or {}
-    attachments = _visible_attachments(user, ticket)
+    attachments = list(ticket_attachments(user, ticket))
     by_id = {a.pk: a for a in attachments}
     staff_side = policies.is_staff_side(user, ticket)
     return {
         "ticket": ticket,
         "actions": [{"spec": action_spec(name), "form": forms.get(name)} for name in names],
         "open_action": next((name for name in forms if name in names), ""),
-        "transfer_choices": _transfer_choices() if "transfer" in names else [],
+        "transfer_choices": transfer_choices() if "transfer" in names else [],
         "timeline": _timeline(user, ticket, by_id),
         "attachments": [a for a in attachments if a.comment_id is None],
         "can_comment": workflow.allows("comment", user, ticket),
