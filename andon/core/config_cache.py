@@ -57,6 +57,18 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _values: dict[tuple, tuple[float, bool, object]] = {}
+# Within one web request the tokens are read once, all areas in one round trip, and reused: a
+# request sees the configuration as it stood when it first needed some (its own edits bypass the
+# cache anyway). Outside requests (tasks, commands) every read asks the shared cache.
+_request = threading.local()
+
+
+def request_started(**kwargs) -> None:
+    _request.tokens = {}
+
+
+def request_finished(**kwargs) -> None:
+    _request.tokens = None
 
 
 def _token_key(area: str) -> str:
@@ -66,6 +78,18 @@ def _token_key(area: str) -> str:
 def _tokens(areas: tuple[str, ...]) -> tuple[str, ...] | None:
     """The current token of each area (a fresh one for an area seen for the first time), or None
     when the shared cache cannot be reached: then nothing is cached."""
+    memo = getattr(_request, "tokens", None)
+    if memo is not None:
+        if not all(area in memo for area in areas):
+            found = _read_tokens(AREAS)
+            if found is None:
+                return None
+            memo.update(zip(AREAS, found, strict=True))
+        return tuple(memo[area] for area in areas)
+    return _read_tokens(areas)
+
+
+def _read_tokens(areas: tuple[str, ...]) -> tuple[str, ...] | None:
     cache = caches[CACHE_ALIAS]
     try:
         found = cache.get_many([_token_key(a) for a in areas])
@@ -86,6 +110,9 @@ def _tokens(areas: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def _publish(area: str) -> None:
+    memo = getattr(_request, "tokens", None)
+    if memo is not None:
+        memo.pop(area, None)  # a commit in this request: later reads here see the new token
     try:
         caches[CACHE_ALIAS].set(_token_key(area), uuid.uuid4().hex, timeout=None)
     except Exception:  # noqa: BLE001
@@ -152,6 +179,7 @@ def get(
 
 def clear() -> None:
     """Forget every value and token (tests start each case from an empty cache)."""
+    _request.tokens = None
     with _lock:
         _values.clear()
     # Only the tokens: the shared cache may be a Redis database other things live in.
