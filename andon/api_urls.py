@@ -23,16 +23,10 @@ urlpatterns = [
     # tickets
     path("v1/tickets/", tickets_api.TicketListView.as_view(), name="ticket-list"),
     path(ticket, tickets_api.TicketDetailView.as_view(), name="ticket-detail"),
-    path(ticket + "claim/", tickets_api.ClaimView.as_view(), name="ticket-claim"),
-    path(ticket + "urge/", tickets_api.UrgeView.as_view(), name="ticket-urge"),
-    path(ticket + "transfer/", tickets_api.TransferView.as_view(), name="ticket-transfer"),
-    path(ticket + "need-info/", tickets_api.NeedInfoView.as_view(), name="ticket-need-info"),
-    path(ticket + "resume/", tickets_api.ResumeView.as_view(), name="ticket-resume"),
-    path(ticket + "resolve/", tickets_api.ResolveView.as_view(), name="ticket-resolve"),
-    path(ticket + "confirm/", tickets_api.ConfirmView.as_view(), name="ticket-confirm"),
-    path(ticket + "reopen/", tickets_api.ReopenView.as_view(), name="ticket-reopen"),
-    path(ticket + "close/", tickets_api.CloseView.as_view(), name="ticket-close"),
-    path(ticket + "cancel/", tickets_api.CancelView.as_view(), name="ticket-cancel"),
+    *[
+        path(ticket + f"{name}/", view.as_view(), name=f"ticket-{name}")
+        for name, view in tickets_api.ACTION_VIEWS.items()
+    ],
     path(ticket + "comments/", tickets_api.TicketCommentsView.as_view(), name="ticket-comments"),
     path(ticket + "events/", tickets_api.TicketEventsView.as_view(), name="ticket-events"),
     path(

@@ -344,10 +344,19 @@ def confirm_import(*, actor, job_id) -> ImportJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from andon.accounts.tasks import run_import_task
+_import_task = None
 
-    run_import_task(job_id)
+
+def use_import_task(task) -> None:
+    """The port to the worker: AccountsConfig.ready() hands over the Huey task that calls
+    `run_import` (the tasks module imports this one, so this one does not import it)."""
+    global _import_task
+    _import_task = task
+
+
+def _enqueue(job_id: int) -> None:
+    if _import_task is not None:
+        _import_task(job_id)
 
 
 def run_import(job_id: int) -> ImportJob:

@@ -83,7 +83,8 @@ class User(AbstractUser):
 
     @property
     def permission_codes(self) -> frozenset[str]:
-        # Cached per instance: request.user lives for one request, so role edits apply at once.
+        # Memoised per instance (request.user lives for one request); the roles' codes come from
+        # the configuration cache, which a role edit or assignment invalidates at its commit.
         cached = getattr(self, "_permission_codes", None)
         if cached is None:
             if self.is_superuser:
@@ -91,10 +92,9 @@ class User(AbstractUser):
             elif not self.is_active or not self.pk:
                 cached = frozenset()
             else:
-                codes: set[str] = set()
-                for role in self.roles.all():
-                    codes |= role.permission_codes
-                cached = frozenset(codes)
+                from andon.accounts.selectors import role_codes_of
+
+                cached = role_codes_of(self)
             self._permission_codes = cached
         return cached
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from andon.accounts import work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import AREAS, PERMISSIONS
+from andon.core import config_cache
 
 User = get_user_model()
 
@@ -101,9 +103,7 @@ def person_detail(user_id) -> User | None:
 
 def unfinished_ticket_count(user) -> int:
     """Tickets this person owns that are not finished: what a deactivation must hand over."""
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
-    return Ticket.objects.filter(assignee=user, status__in=UNFINISHED_STATUSES).count()
+    return work.unfinished_count(user)
 
 
 def role_list() -> QuerySet:
@@ -128,3 +128,16 @@ def permission_groups() -> list[dict]:
             {"code": permission.code, "label": str(permission.label)}
         )
     return [group for group in groups.values() if group["permissions"]]
+
+
+def role_codes_of(user) -> frozenset[str]:
+    """The permission codes of the user's roles (not counting superuser or deactivation, which
+    `User.permission_codes` decides from the row itself), cached across requests."""
+
+    def load():
+        codes: set[str] = set()
+        for role in user.roles.all():
+            codes |= role.permission_codes
+        return frozenset(codes)
+
+    return config_cache.get(config_cache.ROLES, ("codes", user.pk), load, immutable=True)

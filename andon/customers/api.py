@@ -7,11 +7,19 @@ Permissions: reading needs `tickets.create` or `people.view` (frontline people);
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from andon.core.api import IdField, PermissionByMethod, UserRefSerializer, error_responses, parse_id
+from andon.core.api import (
+    EmailOrBlankField,
+    IdField,
+    PermissionByMethod,
+    UserRefSerializer,
+    error_responses,
+    parse_id,
+)
 from andon.core.errors import NotFound
 from andon.customers import handover, selectors, services
 from andon.customers.models import Contact, Customer, CustomerGroupChat
@@ -56,6 +64,7 @@ class CustomerWriteSerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    email = EmailOrBlankField(read_only=True)
     customer = CustomerRefSerializer(read_only=True, allow_null=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
 
@@ -130,7 +139,7 @@ RESOURCES = {
     "customers": _Resource(
         name="customers",
         label=_("客户"),
-        queryset=lambda q: selectors.customer_list(q=q),
+        queryset=lambda user, q: selectors.customer_list(user=user, q=q),
         read=CustomerSerializer,
         write=CustomerWriteSerializer,
         create=services.create_customer,
@@ -141,7 +150,7 @@ RESOURCES = {
     "contacts": _Resource(
         name="contacts",
         label=_("联系人"),
-        queryset=lambda q: selectors.contact_list(q=q),
+        queryset=lambda user, q: selectors.contact_list(user=user, q=q),
         read=ContactSerializer,
         write=ContactWriteSerializer,
         create=services.create_contact,
@@ -152,7 +161,7 @@ RESOURCES = {
     "group_chats": _Resource(
         name="group_chats",
         label=_("客户群"),
-        queryset=lambda q: selectors.group_chat_list(q=q),
+        queryset=lambda user, q: selectors.group_chat_list(user=user, q=q),
         read=GroupChatSerializer,
         write=GroupChatWriteSerializer,
         create=services.create_group_chat,
@@ -176,7 +185,7 @@ class _ListView(generics.GenericAPIView):
         return self.res.read
 
     def get_queryset(self):
-        return self.res.queryset(self.request.query_params.get("q", "")[:100])
+        return self.res.queryset(self.request.user, self.request.query_params.get("q", "")[:100])
 
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -186,7 +195,7 @@ class _ListView(generics.GenericAPIView):
         serializer = self.res.write(data=request.data)
         serializer.is_valid(raise_exception=True)
         obj = self.res.create(actor=request.user, **serializer.validated_data)
-        obj = self.res.queryset("").get(pk=obj.pk)
+        obj = self.res.queryset(request.user, "").get(pk=obj.pk)
         return Response(self.res.read(obj).data, status=status.HTTP_201_CREATED)
 
 
@@ -203,7 +212,7 @@ class _DetailView(generics.GenericAPIView):
 
     def get_object(self):
         pk = parse_id(self.kwargs[self.res.id_kw])
-        obj = self.res.queryset("").filter(pk=pk).first() if pk else None
+        obj = self.res.queryset(self.request.user, "").filter(pk=pk).first() if pk else None
         if obj is None:
             raise NotFound(_("%s不存在") % self.res.label)
         return obj
@@ -224,9 +233,18 @@ class _DetailView(generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _PagedTicketsSchema(AutoSchema):
+    """These lists are paged by number (open tickets first), unlike /tickets/ (a cursor over
+    ids): their page needs its own component, or one of the two bodies is misdescribed."""
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        return f"Paged{serializer_name}List"
+
+
 class _TicketsView(generics.GenericAPIView):
     """That record's tickets the caller may see (via `visible_tickets`), open first."""
 
+    schema = _PagedTicketsSchema()
     permission_classes = [FrontlinePermission]
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()
@@ -235,7 +253,7 @@ class _TicketsView(generics.GenericAPIView):
     def get(self, request, **kwargs):
         res = RESOURCES[self.resource]
         pk = parse_id(self.kwargs[res.id_kw])
-        obj = res.queryset("").filter(pk=pk).first() if pk else None
+        obj = res.queryset(request.user, "").filter(pk=pk).first() if pk else None
         if obj is None:
             raise NotFound(_("%s不存在") % res.label)
         key = {"customers": "customer", "contacts": "contact", "group_chats": "group_chat"}

@@ -8,8 +8,8 @@ from andon.notifications import outbox
 
 
 @db_task(retries=0)
-def deliver_task(message_id: int) -> None:
-    outbox.deliver(message_id)
+def deliver_key_task(key: str) -> None:
+    outbox.deliver_new(key)
 
 
 @db_periodic_task(crontab(minute="*"))

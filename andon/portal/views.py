@@ -25,10 +25,10 @@ from andon.core.errors import ServiceError
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
 from andon.portal.middleware import PORTAL_SESSION_KEY
-from andon.tickets import policies
 from andon.tickets import services as ticket_services
+from andon.tickets import workflow
 from andon.tickets.forms import catalog_tree
-from andon.tickets.models import OPEN_STATUSES, Status
+from andon.tickets.selectors import get_visible_ticket
 
 
 def portal_user_required(view):
@@ -136,8 +136,9 @@ def new_ticket(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = services.file_portal_ticket(
+                ticket = ticket_services.create_ticket(
                     actor=request.user,
+                    origin={"kind": "portal"},
                     title=data["title"],
                     catalog_entry_id=data["catalog_entry"] or None,
                     description=data["description"],
@@ -162,41 +163,23 @@ def new_ticket(request):
 
 
 def _my_ticket(request, pk):
-    ticket = selectors.my_tickets(request.user).filter(pk=pk).first()
-    if ticket is None:
-        raise Http404(_("工单不存在或无权查看"))
-    return ticket
+    """Only the requester's own tickets, even for staff (`selectors.my_tickets`); 404 otherwise."""
+    return get_visible_ticket(request.user, pk, within=selectors.my_tickets(request.user))
 
 
 @portal_user_required
 @require_GET
 def ticket_detail(request, pk):
     ticket = _my_ticket(request, pk)
-    comments = ticket.comments.filter(is_internal=False).select_related("author")
-    user = request.user
-    actions = {
-        "comment": ticket.status not in (Status.CLOSED, Status.CANCELLED),
-        "urge": ticket.status in OPEN_STATUSES and policies.can_urge(user, ticket),
-        "confirm": ticket.status == Status.TO_CONFIRM,
-        "reopen": ticket.status in (Status.TO_CONFIRM, Status.DONE),
-        "resume": ticket.status == Status.NEED_INFO,
-        "cancel": ticket.status in OPEN_STATUSES,
-    }
+    comments = selectors.public_comments(ticket)
+    available = workflow.available_actions(request.user, ticket, workflow.PORTAL)
     return render(
         request,
         "portal/ticket.html",
-        {"ticket": ticket, "comments": comments, "actions": actions},
+        {"ticket": ticket, "comments": comments, "actions": dict.fromkeys(available, True)},
     )
 
 
-ACTIONS = {
-    "comment": lambda t, u, note: ticket_services.add_comment(ticket_id=t, actor=u, body=note),
-    "urge": lambda t, u, note: ticket_services.urge_ticket(ticket_id=t, actor=u, note=note),
-    "confirm": lambda t, u, note: ticket_services.confirm_ticket(ticket_id=t, actor=u, note=note),
-    "reopen": lambda t, u, note: ticket_services.reopen_ticket(ticket_id=t, actor=u, reason=note),
-    "resume": lambda t, u, note: ticket_services.resume_ticket(ticket_id=t, actor=u, note=note),
-    "cancel": lambda t, u, note: ticket_services.cancel_ticket(ticket_id=t, actor=u, reason=note),
-}
 DONE_MESSAGES = {
     "comment": _("评论已发表"),
     "urge": _("已催单"),
@@ -210,12 +193,14 @@ DONE_MESSAGES = {
 @portal_user_required
 @require_POST
 def ticket_action(request, pk, action):
-    if action not in ACTIONS:
+    if action not in workflow.names(workflow.PORTAL):
         raise Http404
     ticket = _my_ticket(request, pk)
-    note = request.POST.get("note", "")
+    step = workflow.get(action)
+    # The portal's one text box is the action's first input (the comment's body, the note).
+    text = {step.inputs[0].argument: request.POST.get("note", "")} if step.inputs else {}
     try:
-        ACTIONS[action](ticket.pk, request.user, note)
+        getattr(ticket_services, step.service)(ticket_id=ticket.pk, actor=request.user, **text)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:

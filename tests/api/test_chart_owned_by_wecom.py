@@ -94,3 +94,15 @@ def test_without_wecom_owning_the_chart_the_api_edits_it(api, world, db):
     WeComSettings.objects.create(wecom_owns_org_chart=False)
     response = api(world.admin).post("/api/v1/departments/", {"name": "自建"}, format="json")
     assert response.status_code == 201, response.content
+
+
+def test_a_person_sent_back_unchanged_with_an_edit_of_andons_own_fields_passes(
+    api, world, wecom_owns_chart
+):
+    client = api(world.admin)
+    person = factories.UserFactory(username="wangfang", display_name="王芳")
+    url = f"/api/v1/users/{person.pk}/"
+    current = client.get(url).json()
+    response = client.put(url, {**current, "mobile": "13900000000"}, format="json")
+    assert response.status_code == 200, response.content
+    _owned(client.put(url, {**current, "display_name": "改名"}, format="json"), "display_name")

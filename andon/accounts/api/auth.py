@@ -17,6 +17,7 @@ from andon.accounts import services
 from andon.accounts.models import Role
 from andon.core.api import (
     DepartmentRefSerializer,
+    EmailOrBlankField,
     PermissionByMethod,
     QueueRefSerializer,
     error_responses,
@@ -119,7 +120,7 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = EmailOrBlankField()
     mobile = serializers.CharField()
     is_available = serializers.BooleanField()
     department = DepartmentRefSerializer(source="main_department", allow_null=True)

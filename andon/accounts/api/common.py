@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from andon.core.api import parse_id
+from andon.core.api import editable_body, parse_id
 from andon.core.errors import NotFound, ValidationFailed
 
 
-def body(request, fields) -> dict:
+def body(request, fields, *, read=None, current=None, references=()) -> dict:
     """The request's JSON object, reduced to the fields a service accepts; the service
-    validates every value. Anything but an object is a 400."""
+    validates every value. Anything but an object is a 400. With `read` (a detail view's
+    PATCH/PUT) the GET representation may come back as is (andon.core.api.editable_body)."""
+    if read is not None:
+        return editable_body(
+            request.data, write=fields, read=read, current=current, references=references
+        )
     data = request.data
     if not hasattr(data, "keys"):
         raise ValidationFailed(

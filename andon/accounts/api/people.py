@@ -16,6 +16,7 @@ from andon.accounts.api.common import body, path_id
 from andon.accounts.chart import refuse_chart_change
 from andon.core.api import (
     DepartmentRefSerializer,
+    EmailOrBlankField,
     IdField,
     PermissionByMethod,
     UserRefSerializer,
@@ -39,9 +40,27 @@ USER_FIELDS = (
 CHART_OWNED_FIELDS = ("username", "display_name", "wecom_userid", "department", "direct_leaders")
 
 
-def _user_body(request) -> dict:
-    data = body(request, USER_FIELDS)
-    refuse_chart_change([field for field in CHART_OWNED_FIELDS if field in data])
+def _chart_changes(data: dict, current: dict | None) -> list[str]:
+    """The chart-owned fields `data` would change (all it names, for a new person), so that a
+    GET representation sent back unchanged is not refused."""
+    if current is None:
+        return [field for field in CHART_OWNED_FIELDS if field in data]
+    now = {
+        "username": current["username"],
+        "display_name": current["display_name"],
+        "wecom_userid": current["wecom_userid"],
+        "department": (current["department"] or {}).get("id"),
+        "direct_leaders": sorted(leader["id"] for leader in current["direct_leaders"]),
+    }
+    sent = dict(data)
+    if isinstance(sent.get("direct_leaders"), list):
+        sent["direct_leaders"] = sorted(sent["direct_leaders"], key=str)
+    return [f for f in CHART_OWNED_FIELDS if f in sent and sent[f] != now[f]]
+
+
+def _user_body(request, **round_trip) -> dict:
+    data = body(request, USER_FIELDS, **round_trip)
+    refuse_chart_change(_chart_changes(data, round_trip.get("current")))
     if "department" in data:
         data["main_department"] = data.pop("department")
     return data
@@ -77,7 +96,7 @@ class UserDetailSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     wecom_userid = serializers.CharField(read_only=True, allow_null=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
@@ -103,7 +122,7 @@ class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = EmailOrBlankField(read_only=True)
     mobile = serializers.CharField(read_only=True)
     department = DepartmentRefSerializer(source="main_department", allow_null=True, read_only=True)
     is_available = serializers.BooleanField(read_only=True)
@@ -151,7 +170,7 @@ class UserDetailView(APIView):
     any subset of the fields (`people.manage`); deactivating has its own endpoint."""
 
     permission_classes = [PermissionByMethod]
-    required_perms = {"GET": "people.view", "PATCH": "people.manage"}
+    required_perms = {"GET": "people.view", "PATCH": "people.manage", "PUT": "people.manage"}
 
     @extend_schema(
         operation_id="users_retrieve",
@@ -166,13 +185,24 @@ class UserDetailView(APIView):
         responses={200: UserDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, user_id):
-        user = _call_user_service(
-            services.update_user,
-            actor=request.user,
-            user_id=path_id(user_id, _("人员不存在")),
-            data=_user_body(request),
+        pk = path_id(user_id, _("人员不存在"))
+        data = _user_body(
+            request,
+            read=UserDetailSerializer,
+            current=_user_detail(pk),
+            references=("department", "direct_leaders", "roles"),
         )
+        user = _call_user_service(services.update_user, actor=request.user, user_id=pk, data=data)
         return Response(_user_detail(user.pk))
+
+    @extend_schema(
+        operation_id="users_update",
+        request=UserWriteSerializer(partial=True),
+        responses={200: UserDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits (read-only fields are ignored).",
+    )
+    def put(self, request, user_id):
+        return self.patch(request, user_id)
 
 
 class DeactivateSerializer(serializers.Serializer):

@@ -83,7 +83,12 @@ class RoleListView(APIView):
 
 class RoleDetailView(APIView):
     permission_classes = [PermissionByMethod]
-    required_perms = {"GET": "people.view", "PATCH": "roles.manage", "DELETE": "roles.manage"}
+    required_perms = {
+        "GET": "people.view",
+        "PATCH": "roles.manage",
+        "PUT": "roles.manage",
+        "DELETE": "roles.manage",
+    }
 
     @extend_schema(
         operation_id="roles_retrieve",
@@ -98,12 +103,19 @@ class RoleDetailView(APIView):
         responses={200: RoleDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, role_id):
-        role = services.update_role(
-            actor=request.user,
-            role_id=path_id(role_id, _("角色不存在")),
-            data=body(request, ROLE_FIELDS),
-        )
+        pk = path_id(role_id, _("角色不存在"))
+        data = body(request, ROLE_FIELDS, read=RoleDetailSerializer, current=_role_detail(pk))
+        role = services.update_role(actor=request.user, role_id=pk, data=data)
         return Response(_role_detail(role.pk))
+
+    @extend_schema(
+        operation_id="roles_update",
+        request=RoleWriteSerializer(partial=True),
+        responses={200: RoleDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits (read-only fields are ignored).",
+    )
+    def put(self, request, role_id):
+        return self.patch(request, role_id)
 
     @extend_schema(
         operation_id="roles_destroy",
