@@ -3,7 +3,6 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from andon.accounts import api as accounts_api
 from andon.catalog import api as catalog_api
 from andon.core.api import API_NOT_FOUND_NAME, api_not_found
 from andon.queues import api as queues_api
@@ -17,11 +16,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    # accounts
-    path("v1/auth/token/", accounts_api.AuthTokenView.as_view(), name="auth-token"),
-    path("v1/me/", accounts_api.MeView.as_view(), name="me"),
-    path("v1/users/", accounts_api.UserListView.as_view(), name="user-list"),
-    path("v1/departments/", accounts_api.DepartmentListView.as_view(), name="department-list"),
     # configuration
     path("v1/queues/", queues_api.QueueListView.as_view(), name="queue-list"),
     path("v1/queues/<int:queue_id>/", queues_api.QueueDetailView.as_view(), name="queue-detail"),

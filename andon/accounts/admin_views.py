@@ -248,7 +248,13 @@ def person_edit(request, pk):
         raise Http404
     status = 200
     if request.method == "POST":
-        form = forms.PersonForm(request.POST, person=person)
+        form = forms.PersonForm(
+            request.POST,
+            # Disabled (chart-owned) fields keep the person's values whatever the browser sends.
+            initial=forms.PersonForm.initial_for(person),
+            person=person,
+            chart_locked=bool(chart_lock_reason()),
+        )
         status = 400
         if form.is_valid():
             try:
@@ -262,7 +268,11 @@ def person_edit(request, pk):
                 messages.success(request, _("已保存「%s」") % person.name)
                 return redirect("config:person", pk=person.pk)
     else:
-        form = forms.PersonForm(initial=forms.PersonForm.initial_for(person), person=person)
+        form = forms.PersonForm(
+            initial=forms.PersonForm.initial_for(person),
+            person=person,
+            chart_locked=bool(chart_lock_reason()),
+        )
     return render(
         request,
         "config/people/form.html",

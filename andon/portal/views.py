@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from andon.catalog.models import CatalogEntry
@@ -180,13 +181,14 @@ def ticket_detail(request, pk):
     )
 
 
+# Lazy: built at import, translated per request into the visitor's language.
 DONE_MESSAGES = {
-    "comment": _("评论已发表"),
-    "urge": _("已催单"),
-    "confirm": _("已确认完成，感谢反馈"),
-    "reopen": _("工单已重新打开"),
-    "resume": _("已补充信息，工单恢复处理"),
-    "cancel": _("工单已取消"),
+    "comment": gettext_lazy("评论已发表"),
+    "urge": gettext_lazy("已催单"),
+    "confirm": gettext_lazy("已确认完成，感谢反馈"),
+    "reopen": gettext_lazy("工单已重新打开"),
+    "resume": gettext_lazy("已补充信息，工单恢复处理"),
+    "cancel": gettext_lazy("工单已取消"),
 }
 
 
