@@ -44,7 +44,7 @@ else
 XDIST := -n $(PYTEST_WORKERS)
 endif
 
-.PHONY: help setup run test lint format check-migrations bench clean
+.PHONY: help setup run test lint format check-migrations bench clean lock
 
 help:
 	@echo "make run     install what is missing, then start Andon (web + worker) with demo data"
@@ -53,16 +53,28 @@ help:
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make bench   benchmarks (see bench/README.md)"
+	@echo "make lock    re-pin the Python dependency tree (requirements.lock) from pyproject.toml"
 	@echo "make clean   remove installed and generated files (keeps the database in var/)"
 
 setup: $(SETUP)
 
-$(DEPS_STAMP): pyproject.toml
+# The whole dependency tree is pinned in requirements.lock (made from pyproject.toml's ranges by
+# `make lock`); Andon itself is installed on top without resolving anything again.
+$(DEPS_STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Andon needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)." >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e '.[dev]'
 	@touch $@
+
+# Re-pin every dependency after changing pyproject.toml (or to take new releases within its ranges,
+# e.g. chinesecalendar with next year's holidays: `make lock LOCK_ARGS="-P chinesecalendar"`).
+LOCK_ARGS ?=
+lock: $(DEPS_STAMP)
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links --no-emit-trusted-host --output-file requirements.lock $(LOCK_ARGS) \
+		pyproject.toml
 
 $(NODE_STAMP): package.json $(wildcard package-lock.json)
 	@test -f package-lock.json || { echo "package-lock.json is missing: run 'npm install' and commit it." >&2; exit 1; }

@@ -3,7 +3,6 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from andon.accounts import api as accounts_api
 from andon.catalog import api as catalog_api
 from andon.core.api import API_NOT_FOUND_NAME, api_not_found
 from andon.queues import api as queues_api
@@ -17,11 +16,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    # accounts
-    path("v1/auth/token/", accounts_api.AuthTokenView.as_view(), name="auth-token"),
-    path("v1/me/", accounts_api.MeView.as_view(), name="me"),
-    path("v1/users/", accounts_api.UserListView.as_view(), name="user-list"),
-    path("v1/departments/", accounts_api.DepartmentListView.as_view(), name="department-list"),
     # configuration
     path("v1/queues/", queues_api.QueueListView.as_view(), name="queue-list"),
     path("v1/queues/<int:queue_id>/", queues_api.QueueDetailView.as_view(), name="queue-detail"),
@@ -29,16 +23,10 @@ urlpatterns = [
     # tickets
     path("v1/tickets/", tickets_api.TicketListView.as_view(), name="ticket-list"),
     path(ticket, tickets_api.TicketDetailView.as_view(), name="ticket-detail"),
-    path(ticket + "claim/", tickets_api.ClaimView.as_view(), name="ticket-claim"),
-    path(ticket + "urge/", tickets_api.UrgeView.as_view(), name="ticket-urge"),
-    path(ticket + "transfer/", tickets_api.TransferView.as_view(), name="ticket-transfer"),
-    path(ticket + "need-info/", tickets_api.NeedInfoView.as_view(), name="ticket-need-info"),
-    path(ticket + "resume/", tickets_api.ResumeView.as_view(), name="ticket-resume"),
-    path(ticket + "resolve/", tickets_api.ResolveView.as_view(), name="ticket-resolve"),
-    path(ticket + "confirm/", tickets_api.ConfirmView.as_view(), name="ticket-confirm"),
-    path(ticket + "reopen/", tickets_api.ReopenView.as_view(), name="ticket-reopen"),
-    path(ticket + "close/", tickets_api.CloseView.as_view(), name="ticket-close"),
-    path(ticket + "cancel/", tickets_api.CancelView.as_view(), name="ticket-cancel"),
+    *[
+        path(ticket + f"{name}/", view.as_view(), name=f"ticket-{name}")
+        for name, view in tickets_api.ACTION_VIEWS.items()
+    ],
     path(ticket + "comments/", tickets_api.TicketCommentsView.as_view(), name="ticket-comments"),
     path(ticket + "events/", tickets_api.TicketEventsView.as_view(), name="ticket-events"),
     path(

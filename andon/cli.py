@@ -6,6 +6,9 @@
     andon migrate      apply database migrations
     andon demo         load the demo company (does nothing the second time)
     andon createadmin  create or update an administrator without prompts
+    andon backup       database rows + attachments + manifest into one .tar.gz
+    andon restore      restore such a backup into an empty database
+    andon prune        prune the growing tables now (the worker does it daily)
     andon <anything>   any Django management command: `andon check --deploy`, `andon shell`, …
 
 DJANGO_SETTINGS_MODULE defaults to andon.settings.
@@ -89,6 +92,8 @@ def _serve_parser(prog: str = "andon serve") -> argparse.ArgumentParser:
         action="store_true",
         help="do not collect static files before starting",
     )
+    # Only `andon run` (development) may serve with the built-in development SECRET_KEY.
+    parser.add_argument("--allow-dev-key", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -101,6 +106,9 @@ def gunicorn_command(
         "-m",
         "gunicorn",
         "andon.wsgi:application",
+        # Logging through Andon's handler (LOG_FORMAT, scrubbing); no access log of gunicorn's.
+        "--config",
+        "python:andon.ops.gunicorn_conf",
         "--bind",
         bind,
         "--workers",
@@ -113,15 +121,29 @@ def gunicorn_command(
         str(timeout),
         "--graceful-timeout",
         "20",
-        "--access-logfile",
-        "-",
-        "--error-logfile",
-        "-",
     ]
+
+
+def dev_key_refusal(*, allow_dev_key: bool) -> str:
+    """Why `andon serve` will not start (empty: it will): the built-in development SECRET_KEY
+    signs sessions anyone could forge, so it only serves `andon run` or DEBUG."""
+    from django.conf import settings
+
+    if settings.SECRET_KEY != settings.INSECURE_DEV_KEY or allow_dev_key or settings.DEBUG:
+        return ""
+    return (
+        "andon serve refuses the built-in development SECRET_KEY: set SECRET_KEY to a long "
+        "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or use `andon run` / `make run` for development."
+    )
 
 
 def serve(args: list[str]) -> int:
     options = _serve_parser().parse_args(args)
+    refusal = dev_key_refusal(allow_dev_key=options.allow_dev_key)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     if not options.no_collectstatic:
         _setup_django()
         collect_static_if_needed()
@@ -350,6 +372,7 @@ def run(args: list[str]) -> int:
         "--workers",
         str(options.workers),
         "--no-collectstatic",
+        "--allow-dev-key",
     ]
     worker_cmd = [sys.executable, "-m", "andon.cli", "worker"]
     stopping = False

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
+from andon.ops.logs import logging_config
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -63,9 +65,14 @@ INSTALLED_APPS = [
     "andon.knowledge",
     "andon.customers",
     "andon.portal",
+    "andon.ops",
 ]
 
 MIDDLEWARE = [
+    # First: a request id (X-Request-ID honoured) for every log line, and one line per request.
+    "andon.ops.middleware.RequestIdMiddleware",
+    # /healthz and /readyz answer here, before host validation and the SSL redirect (andon.ops).
+    "andon.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HEAD is checked as GET, pages refuse OPTIONS and unknown methods (andon.core.permissions).
@@ -75,9 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads multipart bodies up front, stopping at the size limits (andon.core.uploads).
+    "andon.core.uploads.UploadLimitMiddleware",
     "andon.portal.middleware.PortalFenceMiddleware",
     "andon.wecom.middleware.WeComSignInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A services' NotFound raised by a page's read is its 404 (andon.core.middleware).
+    "andon.core.middleware.NotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 (accounts.lockout).
@@ -158,7 +169,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 # andon/static/vendor by `andon vendor` (run by the Makefile); nothing is loaded from a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # see ANDON_STORAGE
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -168,6 +179,28 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments on S3-compatible object storage (MinIO, Tencent COS, AWS S3 …) so several web hosts
+# share them. Files stay private (no ACL, no public URL): downloads still go through the
+# permission-checked view, which streams them from the bucket.
+ANDON_STORAGE = os.environ.get("ANDON_STORAGE", "filesystem").strip().lower()
+if ANDON_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("ANDON_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("ANDON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ANDON_S3_REGION") or None,
+            "access_key": os.environ.get("ANDON_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("ANDON_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("ANDON_S3_PREFIX", "").strip("/"),
+            # "virtual" for stores that want bucket.host (Tencent COS), "path" for MinIO.
+            "addressing_style": os.environ.get("ANDON_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 MEDIA_URL = "/media/"
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ANDON_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
@@ -176,6 +209,16 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole multipart body (several attachments and the form) may not pass this; a declared length
+# above it is refused unread, and andon.core.uploads stops reading a file at ATTACHMENT_MAX_BYTES.
+ANDON_UPLOAD_MAX_BYTES = int(
+    os.environ.get("ANDON_UPLOAD_MAX_BYTES", str(5 * ATTACHMENT_MAX_BYTES + 1024 * 1024))
+)
+FILE_UPLOAD_HANDLERS = [
+    "andon.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -223,6 +266,21 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "andon_cache",
+        }
+    ),
+    # Version tokens of cached configuration (andon.core.config_cache), which every web and worker
+    # process must agree on: Redis when configured, else files under the data directory (one
+    # machine). Only small tokens live here; the cached values stay in each process's memory.
+    "config": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "andon-config",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "config"),
         }
     ),
 }
@@ -311,6 +369,25 @@ else:
         },
     }
 
+# --- Operations (andon.ops) -----------------------------------------------------------------
+# Each worker writes a heartbeat this often; readiness fails when none was seen for
+# ANDON_WORKER_STALE_SECONDS, or when an OLA step is overdue by that much.
+ANDON_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ANDON_WORKER_HEARTBEAT_SECONDS", "15"))
+ANDON_WORKER_STALE_SECONDS = int(os.environ.get("ANDON_WORKER_STALE_SECONDS", "60"))
+
+# /metrics (Prometheus) answers `Authorization: Bearer <this>`; empty: the endpoint is off.
+ANDON_METRICS_TOKEN = os.environ.get("ANDON_METRICS_TOKEN", "")
+# Days each growing table keeps its rows (andon.ops.retention, daily; 0 keeps everything).
+# Processed WeCom callbacks keep their row and dedupe key, only the payload goes.
+ANDON_RETENTION_DAYS = {
+    "delivery_attempts": int(os.environ.get("ANDON_RETAIN_DELIVERY_ATTEMPTS_DAYS", "90")),
+    "callback_events": int(os.environ.get("WECOM_CALLBACK_RETENTION_DAYS", "30")),
+    "read_notifications": int(os.environ.get("ANDON_RETAIN_READ_NOTIFICATIONS_DAYS", "180")),
+    "import_jobs": int(os.environ.get("ANDON_RETAIN_IMPORT_JOBS_DAYS", "30")),
+    "portal_links": int(os.environ.get("ANDON_RETAIN_PORTAL_LINKS_DAYS", "7")),
+    "worker_heartbeats": int(os.environ.get("ANDON_RETAIN_WORKER_HEARTBEATS_DAYS", "1")),
+}
+
 # --- Tickets ------------------------------------------------------------------------------
 TICKET_NUMBER_PREFIX = os.environ.get("ANDON_TICKET_PREFIX", "AD")
 # One person may urge the same ticket at most once in this many seconds.
@@ -325,20 +402,22 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "andon@localhost")
+# Seconds per SMTP network operation; without it a stalled server holds a worker thread forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Seconds per webhook network operation (connect, each read and write).
+ANDON_WEBHOOK_TIMEOUT = float(os.environ.get("ANDON_WEBHOOK_TIMEOUT", "10"))
+# Webhooks to loopback, private and link-local addresses are refused (a webhook must not become a
+# way to reach the server's own network); intranet installations whose receivers live there
+# turn this on.
+ANDON_WEBHOOK_ALLOW_PRIVATE = env_bool("ANDON_WEBHOOK_ALLOW_PRIVATE", False)
+# How long a claimed outbox message is left to its worker before another may send it again
+# (longer than a send takes with the timeouts above; a worker that died mid-send is retried then).
+ANDON_OUTBOX_LEASE_SECONDS = int(os.environ.get("ANDON_OUTBOX_LEASE_SECONDS", "120"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # `andon worker` (run_huey) installs its own handler on this logger; propagating too
-        # would print every worker line twice.
-        "huey": {"handlers": [], "level": "INFO", "propagate": False},
-    },
-}
+# Plain lines by default, one JSON object per line with LOG_FORMAT=json; every line of a request
+# or a worker task carries its id, and secrets are scrubbed from every line (andon.ops.logs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 
 # --- WeCom (企业微信) ---------------------------------------------------------------------
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com")

@@ -73,7 +73,7 @@ def mail_server(settings):
 @pytest.fixture(autouse=True)
 def _builtin_roles_in_transactional_tests(request):
     """A transactional test starts from a database flushed by the one before it, which also
-    removes the built-in roles the data migration created; put them back."""
+    removes the built-in roles and calendar the data migrations created; put them back."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
@@ -81,3 +81,14 @@ def _builtin_roles_in_transactional_tests(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         factories.ensure_builtin_roles()
+        factories.ensure_builtin_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _empty_config_cache():
+    """Each test's database starts over (and reuses primary keys), so cached configuration from
+    the previous test must not be served to this one."""
+    from andon.core import config_cache
+
+    config_cache.clear()
+    yield

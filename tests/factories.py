@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from andon.accounts.models import Department, Role
 from andon.catalog.models import CatalogEntry, normalize_name
+from andon.core import config_cache
 from andon.queues.models import DispatchRule, Queue, QueueMembership
 
 User = get_user_model()
@@ -66,6 +67,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
 def add_members(queue: Queue, *users) -> None:
     for user in users:
         QueueMembership.objects.create(queue=queue, user=user)
+    config_cache.bump(config_cache.QUEUES)  # made behind the services' back, like their writes
 
 
 class CatalogEntryFactory(factory.django.DjangoModelFactory):
@@ -91,6 +93,19 @@ def make_ticket(*, actor, entry, **kwargs):
     return create_ticket(actor=actor, catalog_entry_id=entry.pk, **kwargs)
 
 
+def fan_out_pending() -> int:
+    """What the worker does after a commit (`andon.tickets.tasks.fanout_task`), for every ticket
+    with pending events. A test in a rolled-back transaction never commits, so `on_commit` never
+    queues the task; tests that read the search index or the roll-up run it here."""
+    from andon.tickets.events import fan_out
+    from andon.tickets.models import TicketEvent
+
+    ticket_ids = set(
+        TicketEvent.objects.filter(fanout_pending=True).values_list("ticket_id", flat=True)
+    )
+    return sum(fan_out(ticket_id=ticket_id) for ticket_id in sorted(ticket_ids))
+
+
 def ensure_builtin_roles() -> None:
     """Recreate the built-in roles the data migration made. Tests on `transactional_db` need
     this: the flush after each such test empties every table, migration data included."""
@@ -101,6 +116,18 @@ def ensure_builtin_roles() -> None:
         Role.objects.update_or_create(
             code=code, defaults={"name": str(name), "builtin": True, "permissions": permissions}
         )
+
+
+def ensure_builtin_calendar() -> None:
+    """The built-in 7×24 calendar the OLA data migration made (gone after a transactional
+    test's flush, like the roles)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("andon.ola.migrations.0002_builtin_7x24_calendar").create_7x24(
+        apps, None
+    )
 
 
 def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG\r\n\x1a\n0000", **kwargs):
@@ -117,4 +144,5 @@ def custom_field(entry, key: str, *, name: str | None = None, type: str = "text"
     kwargs.setdefault("required", False)
     field = FieldDefinition.objects.create(name=name or key, key=key, type=type, **kwargs)
     field.scope.add(entry)
+    config_cache.bump(config_cache.FIELDS)  # made behind the services' back, like their writes
     return field

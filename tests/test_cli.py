@@ -94,6 +94,25 @@ def test_createadmin_updates_an_existing_account(capsys):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("x7!", "too short"),
+        ("password123", "too common"),
+        ("bossman-boss", "too similar"),
+    ],
+)
+def test_createadmin_validates_the_password_and_says_why(password, reason, settings):
+    settings.LANGUAGE_CODE = "en"
+    factories.ensure_builtin_roles()
+    with pytest.raises(CommandError) as refused:
+        call_command("createadmin", username="bossman", password=password)
+    assert "The password was refused" in str(refused.value)
+    assert reason in str(refused.value)
+    assert not User.objects.filter(username="bossman").exists()
+
+
+@pytest.mark.django_db
 def test_createadmin_needs_a_password(monkeypatch):
     monkeypatch.delenv("ANDON_ADMIN_PASSWORD", raising=False)
     with pytest.raises(CommandError):
@@ -141,7 +160,7 @@ def test_a_fresh_database_through_the_command_line(tmp_path):
     assert shell.returncode == 0, shell.stderr
     assert "tickets 40" in shell.stdout
     admin = andon(
-        "createadmin", "--username", "ops", env={**env, "ANDON_ADMIN_PASSWORD": "pw-1234"}
+        "createadmin", "--username", "ops", env={**env, "ANDON_ADMIN_PASSWORD": "Lantern-Harbor-42"}
     )
     assert admin.returncode == 0, admin.stderr
     login = andon(
@@ -149,7 +168,7 @@ def test_a_fresh_database_through_the_command_line(tmp_path):
         "-c",
         "from django.contrib.auth import authenticate as a;"
         "from django.test import RequestFactory as R;"
-        "u = a(R().post('/accounts/login/'), username='ops', password='pw-1234');"
+        "u = a(R().post('/accounts/login/'), username='ops', password='Lantern-Harbor-42');"
         "print('admin-ok', u.is_superuser, sorted(u.roles.values_list('code', flat=True)))",
         env=env,
     )

@@ -11,6 +11,9 @@ from django.utils import timezone
 from andon import demo
 from andon.accounts.models import Department, User
 from andon.catalog.models import CatalogEntry
+from andon.customers.models import Customer
+from andon.demo import ticket_steps
+from andon.demo.texts import ISSUE_CUSTOMERS
 from andon.notifications.models import OutboxMessage
 from andon.ola.models import Alert, OlaPolicy, OlaTimer, TimerState
 from andon.queues.models import DispatchRule, Queue
@@ -133,6 +136,23 @@ class TestDemoCompany:
         spans = {round((t.resolved_at - t.created_at).total_seconds() / 3600) for t in done[:50]}
         assert len(spans) > 5
 
+    def test_the_company_was_set_up_before_its_history(self, summary):
+        oldest = Ticket.objects.order_by("created_at").first().created_at
+        set_up = [
+            *Queue.objects.values_list("created_at", flat=True),
+            *OlaPolicy.objects.values_list("updated_at", flat=True),
+            *Customer.objects.values_list("created_at", flat=True),
+        ]
+        assert set_up and all(moment < oldest for moment in set_up)
+
+    def test_descriptions_name_a_customer_not_a_placeholder(self, summary):
+        about_customers = Ticket.objects.filter(
+            description__regex="|".join(ISSUE_CUSTOMERS)
+        ).count()
+        assert about_customers > 0
+        assert not Ticket.objects.filter(description__contains="{customer}").exists()
+        assert not Ticket.objects.filter(description__contains="('").exists()
+
     def test_ola_history_has_met_and_breached_targets_and_climbing_alerts(self, summary):
         assert summary.skipped_steps <= 10
         states = set(OlaTimer.objects.values_list("state", flat=True))
@@ -189,10 +209,10 @@ class TestDemoCompany:
         assert not User.objects.get(username="liqiang").has_perm_code("tickets.handle")
 
 
-def test_demo_clock_restores_the_clock_even_on_errors():
+def test_ticket_step_clock_restores_the_clock_even_on_errors():
     real = timezone.now
     moment = real() - timedelta(days=30)
-    with pytest.raises(RuntimeError), demo.demo_clock(moment):
+    with pytest.raises(RuntimeError), ticket_steps.ticket_services_at(moment):
         assert timezone.now() == moment
         raise RuntimeError
     assert timezone.now is real

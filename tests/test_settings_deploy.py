@@ -44,3 +44,31 @@ def test_check_deploy_wants_https_settings(tmp_path):
     output = result.stdout + result.stderr
     for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert check in output
+
+
+def test_check_deploy_names_andon_production_settings(tmp_path):
+    env = andon_env(tmp_path, SECRET_KEY=secrets.token_urlsafe(50), DEBUG="1", LOG_FORMAT="xml")
+    result = andon("check", "--deploy", env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    for check in ("andon.E101", "andon.E108", "andon.W102", "andon.W103", "andon.W105"):
+        assert check in output, check
+
+
+def test_serve_refuses_the_development_key(tmp_path):
+    result = andon("serve", "--no-collectstatic", env=andon_env(tmp_path))
+    assert result.returncode == 2
+    assert "refuses the built-in development SECRET_KEY" in result.stderr
+
+
+def test_missing_holiday_data_is_warned_about_from_november():
+    import datetime as dt
+
+    from andon.ola.businesstime import china_holiday_years
+    from andon.ops.checks import next_year_has_holiday_data
+
+    last = max(china_holiday_years())
+    assert next_year_has_holiday_data(today=dt.date(last, 6, 1)) == []
+    (warning,) = next_year_has_holiday_data(today=dt.date(last, 11, 2))
+    assert warning.id == "andon.W110" and str(last + 1) in warning.msg
+    assert len(next_year_has_holiday_data(today=dt.date(last + 1, 3, 1))) == 1

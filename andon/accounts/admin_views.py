@@ -22,8 +22,8 @@ from andon.accounts import forms, importing, selectors, services
 from andon.accounts.chart import CHART_FIELDS, chart_lock_reason
 from andon.accounts.models import Department, ImportJob, Role
 from andon.accounts.permissions import has_perm
-from andon.core.api import parse_id
 from andon.core.errors import ServiceError
+from andon.core.validation import parse_id
 from andon.tickets.forms import apply_service_errors
 
 User = get_user_model()
@@ -248,7 +248,13 @@ def person_edit(request, pk):
         raise Http404
     status = 200
     if request.method == "POST":
-        form = forms.PersonForm(request.POST, person=person)
+        form = forms.PersonForm(
+            request.POST,
+            # Disabled (chart-owned) fields keep the person's values whatever the browser sends.
+            initial=forms.PersonForm.initial_for(person),
+            person=person,
+            chart_locked=bool(chart_lock_reason()),
+        )
         status = 400
         if form.is_valid():
             try:
@@ -262,7 +268,11 @@ def person_edit(request, pk):
                 messages.success(request, _("已保存「%s」") % person.name)
                 return redirect("config:person", pk=person.pk)
     else:
-        form = forms.PersonForm(initial=forms.PersonForm.initial_for(person), person=person)
+        form = forms.PersonForm(
+            initial=forms.PersonForm.initial_for(person),
+            person=person,
+            chart_locked=bool(chart_lock_reason()),
+        )
     return render(
         request,
         "config/people/form.html",

@@ -5,7 +5,9 @@ here, and while it answers with a reason the chart pages are read-only and show 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from andon.core.errors import Conflict
 
 _owners: list[Callable[[], str]] = []
 
@@ -25,3 +27,18 @@ def chart_lock_reason() -> str:
         if text:
             return text
     return ""
+
+
+def refuse_chart_change(fields: Iterable[str] | None = None) -> None:
+    """For the API and imports: a 409 `chart_owned_elsewhere` with the owner's reason while an
+    integration owns the chart. `fields` are the chart fields a request tries to set (each gets
+    the reason as its error; none set, nothing refused); without `fields` the request as a whole
+    changes the chart."""
+    fields = None if fields is None else list(fields)
+    if fields == []:
+        return
+    reason = chart_lock_reason()
+    if reason:
+        raise Conflict(
+            reason, code="chart_owned_elsewhere", errors={field: [reason] for field in fields or ()}
+        )

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from andon.accounts import selectors
+from andon.accounts.chart import CHART_FIELDS
 from andon.accounts.models import ImportJob, Role
 from andon.accounts.permissions import PERMISSIONS
 
@@ -102,9 +103,13 @@ class PersonForm(forms.Form):
         help_text=_("留空则不修改；新建时留空表示只能通过企业微信登录"),
     )
 
-    def __init__(self, *args, person=None, **kwargs):
+    def __init__(self, *args, person=None, chart_locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        if chart_locked:
+            # The chart's owner (WeCom) sets these; the page shows them greyed out and says why.
+            for name in CHART_FIELDS:
+                self.fields[name].disabled = True
         self.fields["main_department"].choices = department_choices()
         self.fields["direct_leaders"].choices = people_choices(
             exclude_id=person.pk if person else None

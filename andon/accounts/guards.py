@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from andon.accounts import work
 from andon.accounts.models import Role
 from andon.accounts.permissions import has_perm
 
@@ -79,9 +80,7 @@ def last_admin_refusal(target) -> str | None:
 
 
 def unfinished_ticket_count(user) -> int:
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
-    return Ticket.objects.filter(assignee=user, status__in=UNFINISHED_STATUSES).count()
+    return work.unfinished_count(user)
 
 
 def deactivation_refusal(actor, target, *, has_successor: bool) -> tuple[str, str] | None:

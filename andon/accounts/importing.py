@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from andon.accounts import guards
+from andon.accounts.chart import refuse_chart_change
 from andon.accounts.models import Department, ImportJob, Role
 from andon.accounts.permissions import has_perm
 from andon.audit.services import record_audit
@@ -309,6 +310,8 @@ def start_import(*, actor, kind: str, upload) -> ImportJob:
     _require(actor)
     if kind not in ImportJob.Kind.values:
         raise ValidationFailed(_("导入类型不正确"), errors={"kind": [_("导入类型不正确")]})
+    # Every import writes departments, names or leaders, which an external owner syncs.
+    refuse_chart_change()
     rows = parse_rows(kind, _read_table(upload))
     if kind == ImportJob.Kind.PEOPLE:
         rows = validate_people_rows(rows, actor=actor)
@@ -328,6 +331,7 @@ def start_import(*, actor, kind: str, upload) -> ImportJob:
 def confirm_import(*, actor, job_id) -> ImportJob:
     """Queue the previewed job; the worker applies the valid rows (invalid ones are skipped)."""
     _require(actor)
+    refuse_chart_change()  # the chart may have gone to an integration since the preview
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id, created_by=actor).first()
         if job is None:
@@ -340,10 +344,19 @@ def confirm_import(*, actor, job_id) -> ImportJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from andon.accounts.tasks import run_import_task
+_import_task = None
 
-    run_import_task(job_id)
+
+def use_import_task(task) -> None:
+    """The port to the worker: AccountsConfig.ready() hands over the Huey task that calls
+    `run_import` (the tasks module imports this one, so this one does not import it)."""
+    global _import_task
+    _import_task = task
+
+
+def _enqueue(job_id: int) -> None:
+    if _import_task is not None:
+        _import_task(job_id)
 
 
 def run_import(job_id: int) -> ImportJob:

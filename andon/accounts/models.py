@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from andon.accounts.permissions import ALL_CODES
+from andon.core import config_cache
 
 
 class Department(models.Model):
@@ -83,7 +84,8 @@ class User(AbstractUser):
 
     @property
     def permission_codes(self) -> frozenset[str]:
-        # Cached per instance: request.user lives for one request, so role edits apply at once.
+        # Memoised per instance (request.user lives for one request); the roles' codes come from
+        # the configuration cache, which a role edit or assignment invalidates at its commit.
         cached = getattr(self, "_permission_codes", None)
         if cached is None:
             if self.is_superuser:
@@ -91,12 +93,18 @@ class User(AbstractUser):
             elif not self.is_active or not self.pk:
                 cached = frozenset()
             else:
-                codes: set[str] = set()
-                for role in self.roles.all():
-                    codes |= role.permission_codes
-                cached = frozenset(codes)
+                cached = config_cache.get(
+                    config_cache.ROLES, ("codes", self.pk), self._role_codes, immutable=True
+                )
             self._permission_codes = cached
         return cached
+
+    def _role_codes(self) -> frozenset[str]:
+        """The codes of the user's roles, not counting superuser or deactivation."""
+        codes: set[str] = set()
+        for role in self.roles.all():
+            codes |= role.permission_codes
+        return frozenset(codes)
 
     def has_perm_code(self, code: str) -> bool:
         return code in self.permission_codes

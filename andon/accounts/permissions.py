@@ -22,6 +22,7 @@ AREAS = {
     "fields": _("字段模板"),
     "roles": _("角色与权限"),
     "people": _("人员与组织"),
+    "customers": _("客户"),
     "knowledge": _("知识库"),
     "reports": _("报表"),
     "integrations": _("集成"),
@@ -38,6 +39,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("roles.manage", "roles", _("管理角色与权限")),
     Permission("people.view", "people", _("查看人员与组织")),
     Permission("people.manage", "people", _("管理人员与组织")),
+    # The customer directory (companies, contacts with phones and e-mails, group chats) is
+    # someone else's data: frontline agents and handlers need it, other employees do not.
+    Permission("customers.view", "customers", _("查看客户资料")),
     Permission("knowledge.view", "knowledge", _("查看知识库")),
     Permission("knowledge.manage", "knowledge", _("编辑知识库")),
     Permission("reports.view", "reports", _("查看报表")),
@@ -50,12 +54,21 @@ BUILTIN_ROLES = {
     "admin": (_("管理员"), ALL_CODES),
     "agent": (
         _("一线客服"),
-        frozenset({"tickets.create", "people.view", "knowledge.view", "reports.view"}),
+        frozenset(
+            {"tickets.create", "people.view", "customers.view", "knowledge.view", "reports.view"}
+        ),
     ),
     "handler": (
         _("处理人"),
         frozenset(
-            {"tickets.create", "tickets.handle", "people.view", "knowledge.view", "reports.view"}
+            {
+                "tickets.create",
+                "tickets.handle",
+                "people.view",
+                "customers.view",
+                "knowledge.view",
+                "reports.view",
+            }
         ),
     ),
     "observer": (

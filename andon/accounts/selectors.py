@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from andon.accounts import work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import AREAS, PERMISSIONS
 
@@ -101,9 +102,7 @@ def person_detail(user_id) -> User | None:
 
 def unfinished_ticket_count(user) -> int:
     """Tickets this person owns that are not finished: what a deactivation must hand over."""
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
-    return Ticket.objects.filter(assignee=user, status__in=UNFINISHED_STATUSES).count()
+    return work.unfinished_count(user)
 
 
 def role_list() -> QuerySet:

@@ -9,13 +9,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from andon.accounts import guards
+from andon.accounts import guards, work
 from andon.accounts.models import Department, Role
 from andon.accounts.permissions import ALL_CODES, has_perm
 from andon.audit.services import diff, record_audit
-from andon.core.api import parse_id
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from andon.core.validation import has_control_characters
+from andon.core.validation import has_control_characters, line_error, parse_id
 
 User = get_user_model()
 
@@ -425,6 +424,8 @@ def _clean_department(data: dict, department: Department | None) -> tuple[dict, 
             errors["name"] = [_("请填写部门名称")]
         elif len(name.strip()) > 100:
             errors["name"] = [_("部门名称不能超过 100 个字符")]
+        elif problem := line_error(name.strip(), _("部门名称")):
+            errors["name"] = [problem]
         else:
             cleaned["name"] = name.strip()
     if "parent" in data:
@@ -520,24 +521,13 @@ def delete_department(*, actor, department_id) -> None:
 # --- deactivation -----------------------------------------------------------------------------
 
 
-def _unfinished_ticket_ids(user) -> list[int]:
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
-    return list(
-        Ticket.objects.filter(assignee=user, status__in=UNFINISHED_STATUSES)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
-
-
 @transaction.atomic
 def deactivate_user(*, actor, user_id, successor_id=None):
     """停用: the account can no longer sign in or receive tickets (dispatch skips inactive
     people, so queue memberships stay for a later reactivation). Unfinished tickets the person
     owns must go somewhere first: each is handed to `successor_id` as it is (one event per
-    ticket); without a successor a person who owns such tickets cannot be deactivated."""
-    from andon.tickets.services import reassign_ticket
-
+    ticket); without a successor a person who owns such tickets cannot be deactivated. The
+    tickets come through the `accounts.work` port, which the tickets app registers into."""
     _require(actor, "people.manage", _("没有管理人员的权限"))
     user = User.objects.select_for_update().filter(pk=_int(user_id)).first()
     if user is None:
@@ -549,32 +539,33 @@ def deactivate_user(*, actor, user_id, successor_id=None):
     _refuse(guards.admin_change_refusal(actor, user))
     if user.roles.filter(code="admin").exists() and guards.active_admin_count((user.pk,)) == 0:
         raise Conflict(_("至少要保留一名在职的管理员"), code="last_admin")
-    ticket_ids = _unfinished_ticket_ids(user)
+    open_count = work.unfinished_count(user)
     successor = None
     if successor_id not in (None, ""):
         successor = User.objects.filter(pk=_int(successor_id), is_active=True).first()
         if successor is None or successor.pk == user.pk:
             message = _("接手人不存在、已停用或就是本人")
             raise ValidationFailed(message, errors={"successor": [message]})
-    if ticket_ids and successor is None:
+    if open_count and successor is None:
         message = _("「%(name)s」名下还有 %(count)s 张未完成的工单，请选择接手人") % {
             "name": user.name,
-            "count": len(ticket_ids),
+            "count": open_count,
         }
         raise Conflict(message, code="has_open_tickets", errors={"successor": [message]})
     note = _("%(name)s 已停用，工单交给 %(successor)s") % {
         "name": user.name,
         "successor": successor.name if successor else "",
     }
-    for ticket_id in ticket_ids:
-        reassign_ticket(ticket_id=ticket_id, actor=actor, to_user=successor, note=note)
+    handed_over = (
+        work.hand_over(actor=actor, user=user, successor=successor, note=note) if open_count else 0
+    )
     user.is_active = False
     user.save(update_fields=["is_active"])
     revoke_api_tokens(user=user)
     changes = {"is_active": [True, False]}
-    if ticket_ids:
+    if handed_over:
         changes["successor"] = [None, successor.username]
-        changes["handed_over_tickets"] = [None, len(ticket_ids)]
+        changes["handed_over_tickets"] = [None, handed_over]
     record_audit(actor=actor, action="deactivate", obj=user, changes=changes)
     return user
 

@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 
 from andon.catalog import selectors, services
 from andon.catalog.models import CatalogEntry
-from andon.core.api import IdField, PermissionByMethod, error_responses, parse_id
+from andon.core.api import (
+    IdField,
+    PermissionByMethod,
+    editable_body,
+    error_responses,
+    parse_id,
+)
 from andon.core.errors import NotFound
 
 
@@ -148,7 +154,7 @@ class CatalogDetailView(APIView):
     """One catalog entry; PATCH renames, rebinds, repositions or retires it."""
 
     permission_classes = [PermissionByMethod]
-    required_perms = {"PATCH": "catalog.manage"}
+    required_perms = {"PATCH": "catalog.manage", "PUT": "catalog.manage"}
 
     def _pk(self, entry_id) -> int:
         pk = parse_id(entry_id)
@@ -170,13 +176,29 @@ class CatalogDetailView(APIView):
     )
     def patch(self, request, entry_id):
         pk = self._pk(entry_id)
-        serializer = CatalogEntryUpdateSerializer(data=request.data, partial=True)
+        body = editable_body(
+            request.data,
+            write=CatalogEntryUpdateSerializer,
+            read=CatalogEntrySerializer,
+            current=_entry_response(pk),
+        )
+        serializer = CatalogEntryUpdateSerializer(data=body, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "queue" in data:
             data["queue_id"] = data.pop("queue")
         services.update_catalog_entry(actor=request.user, entry_id=pk, **data)
         return Response(_entry_response(pk))
+
+    @extend_schema(
+        operation_id="catalog_replace",
+        request=CatalogEntryUpdateSerializer,
+        responses={200: CatalogEntrySerializer, **error_responses(400, 401, 403, 404)},
+        description="The GET representation with your edits: read-only fields are ignored, "
+        "unknown ones refused.",
+    )
+    def put(self, request, entry_id):
+        return self.patch(request, entry_id)
 
 
 class CatalogReorderSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from andon.catalog.models import CatalogEntry
+from andon.core import config_cache
 
 
 def catalog_entries(*, level: int | None = None, parent_id: int | None = None, retired=None):
@@ -23,6 +24,16 @@ def catalog_entries(*, level: int | None = None, parent_id: int | None = None, r
         return (root.order, root.pk, entry.parent_id is not None, entry.order, entry.pk)
 
     return sorted(qs, key=tree_key)
+
+
+def entry_for_filing(entry_id: int) -> CatalogEntry | None:
+    """The entry with its parent and queue, as filing checks them (cached: catalog and queue
+    configuration; the queue's round-robin position is read under its lock when dispatching)."""
+    return config_cache.get(
+        (config_cache.CATALOG, config_cache.QUEUES),
+        ("entry", entry_id),
+        lambda: CatalogEntry.objects.select_related("parent", "queue").filter(pk=entry_id).first(),
+    )
 
 
 def has_usable_queue(entry: CatalogEntry) -> bool:

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry, normalize_name
+from andon.core import config_cache
 from andon.core.errors import NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.queues.models import Queue
 
 NAME_MAX = 50
@@ -46,6 +48,8 @@ def create_catalog_entry(
         errors["name"] = [_("名称应为文本")]
     elif not name:
         errors["name"] = [_("请填写名称")]
+    elif problem := line_error(name, _("名称")):
+        errors["name"] = [problem]
     elif len(name) > NAME_MAX:
         errors["name"] = [
             _("名称最多 %(max)s 个字符，当前 %(length)s 个")
@@ -117,6 +121,7 @@ def create_catalog_entry(
         # A concurrent request took the name between the check and the insert.
         message = _duplicate_message(name, parent)
         raise ValidationFailed(message, errors={"name": [message]}) from None
+    config_cache.bump(config_cache.CATALOG)
     record_audit(actor=actor, action="create", obj=entry, changes=diff({}, _snapshot(entry)))
     return entry
 
@@ -192,6 +197,8 @@ def update_catalog_entry(
             errors["name"] = [_("名称应为文本")]
         elif not normalize_name(name):
             errors["name"] = [_("请填写名称")]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         elif len(name) > NAME_MAX:
             errors["name"] = [
                 _("名称最多 %(max)s 个字符，当前 %(length)s 个")
@@ -268,6 +275,7 @@ def update_catalog_entry(
         action = "update"
         if set(changes) == {"is_retired"}:
             action = "retire" if entry.is_retired else "unretire"
+        config_cache.bump(config_cache.CATALOG)
         record_audit(actor=actor, action=action, obj=entry, changes=changes)
     return entry
 
@@ -317,6 +325,7 @@ def reorder_catalog(*, actor, parent_id: int | None, order: list) -> list[Catalo
     CatalogEntry.objects.bulk_update(changed, ["order"])
     after = [by_id[pk].name for pk in order]
     if before != after:
+        config_cache.bump(config_cache.CATALOG)
         record_audit(
             actor=actor,
             action="reorder",

@@ -3,7 +3,10 @@ the JSON 404 for unknown API paths."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
@@ -13,24 +16,7 @@ from rest_framework import serializers
 
 # Re-exported: the API's one permission check (andon.core.permissions).
 from andon.core.permissions import PermissionByMethod  # noqa: F401
-
-# Primary keys are 64-bit; anything larger would overflow the database driver (a 500), so ids
-# outside this range are rejected as bad input first.
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value) -> int | None:
-    """A positive 64-bit id from a URL segment or query value; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value or "").strip()
-        if not text.isdigit() or len(text) > 19:
-            return None
-        number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+from andon.core.validation import MAX_ID, parse_id  # noqa: F401 - re-exported for the API
 
 
 class IdField(serializers.IntegerField):
@@ -127,3 +113,78 @@ class QueueRefSerializer(serializers.Serializer):
 class DepartmentRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
+
+
+# --- GET → edit → PUT -------------------------------------------------------------------------
+
+
+def _field_names(spec) -> set[str]:
+    if isinstance(spec, type) and issubclass(spec, serializers.BaseSerializer):
+        spec = spec()
+    if isinstance(spec, serializers.Serializer):
+        return set(spec.fields)
+    return set(spec)
+
+
+def _reference_fields(spec) -> set[str]:
+    """Fields of a write serializer that take ids (IdField, or a list of them)."""
+    if isinstance(spec, type) and issubclass(spec, serializers.BaseSerializer):
+        spec = spec()
+    if not isinstance(spec, serializers.Serializer):
+        return set()
+    return {
+        name
+        for name, field in spec.fields.items()
+        if isinstance(field, IdField)
+        or (isinstance(field, serializers.ListField) and isinstance(field.child, IdField))
+    }
+
+
+def _as_id(value):
+    return value["id"] if isinstance(value, dict) and "id" in value else value
+
+
+def _plain(value):
+    """A representation as it travels as JSON (what a client sends back)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def editable_body(data, *, write, read, references=(), current=None) -> dict:
+    """The body of a PATCH or PUT, so that what GET answered can be edited and sent back as is:
+    the fields `write` takes are kept; fields that only `read` has (id, timestamps, counts,
+    labels) are dropped — but when `current` (today's GET representation) is given, a read-only
+    field sent back *changed* is refused, so an edit of, say, the status is never silently lost;
+    anything else is refused with its name, so a typo is never silently ignored. Where an id is
+    expected, the reference object GET shows ({"id": 3, "name": …}) is taken as its id.
+    `write`/`read` are serializers or field names; `references` names further id fields when
+    `write` is given as names."""
+    from andon.core.errors import ValidationFailed
+
+    if not hasattr(data, "keys"):
+        message = _("请求体应为 JSON 对象")
+        raise ValidationFailed(message, errors={"non_field_errors": [message]})
+    writable, readable = _field_names(write), _field_names(read)
+    unknown = sorted(set(data.keys()) - writable - readable)
+    if unknown:
+        message = _("不支持的字段：%s") % "、".join(unknown)
+        raise ValidationFailed(message, errors={key: [_("不支持的字段")] for key in unknown})
+    if current is not None:
+        now = _plain(dict(current))
+        changed = sorted(
+            key
+            for key in data
+            if key not in writable and key in now and _plain(data[key]) != now[key]
+        )
+        if changed:
+            message = _("只读字段不能在这里修改：%s") % "、".join(changed)
+            raise ValidationFailed(message, errors={key: [_("只读字段")] for key in changed})
+    refs = _reference_fields(write) | set(references)
+    body = {}
+    for key in data:
+        if key not in writable:
+            continue
+        value = data[key]
+        if key in refs:
+            value = [_as_id(v) for v in value] if isinstance(value, list) else _as_id(value)
+        body[key] = value
+    return body

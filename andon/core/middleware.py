@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
+
+from andon.core.errors import NotFound
 
 
 class LanguageMiddleware:
@@ -20,3 +23,20 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class NotFoundMiddleware:
+    """A page whose read raised the services' `NotFound` (e.g. `get_visible_ticket`) answers 404,
+    as `Http404` would: a hidden object and a missing one look the same. The API maps its errors
+    itself (andon.core.api_errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail) from exception
+        return None

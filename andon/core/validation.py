@@ -29,7 +29,34 @@ def single_line(value: str, field: str, *, label: str = "") -> str:
     return value
 
 
+def line_error(value, label: str) -> str | None:
+    """The message for a one-line `value` that holds control characters, else None (for
+    services that collect errors per field)."""
+    if isinstance(value, str) and has_control_characters(value):
+        return _("%s不能包含换行或控制字符") % label
+    return None
+
+
 def one_line(value: str) -> str:
     """For output that must be one line whatever is stored (mail subjects, headers): control
     characters become spaces."""
     return " ".join(CONTROL_CHARACTERS.sub(" ", value or "").split())
+
+
+# Primary keys are 64-bit; anything larger would overflow the database driver (a 500), so ids
+# outside this range are rejected as bad input first.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """A positive 64-bit id from a URL segment or query value; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value or "").strip()
+        if not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from andon.accounts.permissions import has_perm
+from andon.core.notices import config_notices
 
 
 def is_htmx(request) -> bool:
@@ -52,7 +53,11 @@ def config_index(request):
         sections.append({"url": url, "title": title, "description": description})
     if not sections:
         raise PermissionDenied
-    return render(request, "config/index.html", {"sections": sections})
+    return render(
+        request,
+        "config/index.html",
+        {"sections": sections, "notices": config_notices(request)},
+    )
 
 
 def csrf_failure(request, reason=""):

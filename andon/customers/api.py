@@ -139,7 +139,7 @@ RESOURCES = {
     "customers": _Resource(
         name="customers",
         label=_("客户"),
-        queryset=lambda q: selectors.customer_list(q=q),
+        queryset=lambda user, q: selectors.customer_list(user=user, q=q),
         read=CustomerSerializer,
         write=CustomerWriteSerializer,
         create=services.create_customer,
@@ -150,7 +150,7 @@ RESOURCES = {
     "contacts": _Resource(
         name="contacts",
         label=_("联系人"),
-        queryset=lambda q: selectors.contact_list(q=q),
+        queryset=lambda user, q: selectors.contact_list(user=user, q=q),
         read=ContactSerializer,
         write=ContactWriteSerializer,
         create=services.create_contact,
@@ -161,7 +161,7 @@ RESOURCES = {
     "group_chats": _Resource(
         name="group_chats",
         label=_("客户群"),
-        queryset=lambda q: selectors.group_chat_list(q=q),
+        queryset=lambda user, q: selectors.group_chat_list(user=user, q=q),
         read=GroupChatSerializer,
         write=GroupChatWriteSerializer,
         create=services.create_group_chat,
@@ -185,7 +185,7 @@ class _ListView(generics.GenericAPIView):
         return self.res.read
 
     def get_queryset(self):
-        return self.res.queryset(self.request.query_params.get("q", "")[:100])
+        return self.res.queryset(self.request.user, self.request.query_params.get("q", "")[:100])
 
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -195,7 +195,7 @@ class _ListView(generics.GenericAPIView):
         serializer = self.res.write(data=request.data)
         serializer.is_valid(raise_exception=True)
         obj = self.res.create(actor=request.user, **serializer.validated_data)
-        obj = self.res.queryset("").get(pk=obj.pk)
+        obj = self.res.queryset(request.user, "").get(pk=obj.pk)
         return Response(self.res.read(obj).data, status=status.HTTP_201_CREATED)
 
 
@@ -212,7 +212,7 @@ class _DetailView(generics.GenericAPIView):
 
     def get_object(self):
         pk = parse_id(self.kwargs[self.res.id_kw])
-        obj = self.res.queryset("").filter(pk=pk).first() if pk else None
+        obj = self.res.queryset(self.request.user, "").filter(pk=pk).first() if pk else None
         if obj is None:
             raise NotFound(_("%s不存在") % self.res.label)
         return obj
@@ -253,7 +253,7 @@ class _TicketsView(generics.GenericAPIView):
     def get(self, request, **kwargs):
         res = RESOURCES[self.resource]
         pk = parse_id(self.kwargs[res.id_kw])
-        obj = res.queryset("").filter(pk=pk).first() if pk else None
+        obj = res.queryset(request.user, "").filter(pk=pk).first() if pk else None
         if obj is None:
             raise NotFound(_("%s不存在") % res.label)
         key = {"customers": "customer", "contacts": "contact", "group_chats": "group_chat"}
@@ -299,7 +299,7 @@ def _documented(base, resource: str, tag: str, read, write, *, detail=False, tic
         attrs["delete"] = extend_schema(
             operation_id=f"{resource}_delete",
             tags=[tag],
-            responses={204: None, **error_responses(401, 403, 404)},
+            responses={204: None, **error_responses(401, 403, 404, 409)},
         )(_method(base, "delete"))
     else:
         attrs["get"] = extend_schema(

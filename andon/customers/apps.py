@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "andon.customers"
     label = "customers"
+
+    def ready(self):
+        from andon.customers import origins
+
+        origins.register()

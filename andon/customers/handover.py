@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import record_audit
-from andon.core.api import parse_id
 from andon.core.errors import PermissionDenied, ValidationFailed
+from andon.core.validation import parse_id
 from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets.models import UNFINISHED_STATUSES, Ticket
 from andon.tickets.services import reassign_ticket

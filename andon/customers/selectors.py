@@ -1,8 +1,9 @@
 """Reads of customers, contacts and group chats, and of a customer's tickets.
 
-Who may read: frontline people — anyone who may file tickets (`tickets.create`) or see the
-organisation (`people.view`). Tickets listed for a customer always start from `visible_tickets`,
-so a customer page never shows a ticket its reader could not open."""
+Who may read: holders of `customers.view` (the built-in 一线客服 and 处理人 roles have it; plain
+employees do not); every list here is scoped by it, for the API and the pages alike. Tickets
+listed for a customer always start from `visible_tickets`, so a customer page never shows a
+ticket its reader could not open."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from andon.tickets.selectors import visible_tickets, with_list_relations
 
 
 def can_read(user) -> bool:
-    return has_perm(user, "tickets.create") or has_perm(user, "people.view")
+    return has_perm(user, "customers.view")
 
 
 def is_admin(user) -> bool:
@@ -28,16 +29,20 @@ def can_write(user, obj) -> bool:
     return is_admin(user) or (obj.owner_id is not None and obj.owner_id == user.pk)
 
 
-def customer_list(*, q: str = "") -> QuerySet[Customer]:
+def customer_list(*, user, q: str = "") -> QuerySet[Customer]:
     qs = Customer.objects.select_related("owner")
+    if not can_read(user):
+        return qs.none()
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(note__icontains=q))
     return qs
 
 
-def contact_list(*, q: str = "", customer_id: int | None = None) -> QuerySet[Contact]:
+def contact_list(*, user, q: str = "", customer_id: int | None = None) -> QuerySet[Contact]:
     qs = Contact.objects.select_related("customer", "owner")
+    if not can_read(user):
+        return qs.none()
     q = (q or "").strip()
     if q:
         qs = qs.filter(
@@ -52,8 +57,12 @@ def contact_list(*, q: str = "", customer_id: int | None = None) -> QuerySet[Con
     return qs
 
 
-def group_chat_list(*, q: str = "", customer_id: int | None = None) -> QuerySet[CustomerGroupChat]:
+def group_chat_list(
+    *, user, q: str = "", customer_id: int | None = None
+) -> QuerySet[CustomerGroupChat]:
     qs = CustomerGroupChat.objects.select_related("customer", "owner").prefetch_related("agents")
+    if not can_read(user):
+        return qs.none()
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(chat_id=q) | Q(customer__name__icontains=q))

@@ -2,10 +2,13 @@
 
 Rules: frontline people (`tickets.create` or `people.view`) create records, which they then own
 unless they name another owner; the owner or an admin (`people.manage`) edits and deletes them.
-Each change is audited. Filing a ticket goes through `tickets.services.create_ticket` and stores
-its `TicketOrigin` in the same transaction."""
+Each change is audited. Filing a ticket is `tickets.services.create_ticket` with a `chat` origin
+(`andon.customers.origins` checks it and stores its `TicketOrigin`)."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,17 +19,31 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
-from andon.core.api import parse_id
-from andon.core.errors import NotFound, PermissionDenied, ValidationFailed
+from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import parse_id, single_line
 from andon.customers import selectors
-from andon.customers.models import Contact, Customer, CustomerGroupChat, TicketOrigin
+from andon.customers.models import Contact, Customer, CustomerGroupChat
 from andon.tickets import services as ticket_services
-from andon.tickets.models import Channel, Ticket
+from andon.tickets.models import UNFINISHED_STATUSES, Channel, Ticket
 
 User = get_user_model()
+log = logging.getLogger(__name__)
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _refuse_while_tickets_unfinished(kind: str, name: str, **origin) -> None:
+    """A customer, contact or chat that unfinished tickets came from stays: deleting it would cut
+    those tickets off from whom they are for while someone still works on them."""
+    lookup = {f"origin__{key}": value for key, value in origin.items()}
+    count = Ticket.objects.filter(status__in=UNFINISHED_STATUSES, **lookup).count()
+    if count:
+        raise Conflict(
+            _("%(kind)s「%(name)s」还有 %(count)s 张未完成的工单，等它们完成或关闭后再删除")
+            % {"kind": kind, "name": name, "count": count},
+            code="in_use",
+        )
 
 
 def _require_reader(actor) -> None:
@@ -47,7 +64,7 @@ def _require_writer(actor, obj) -> None:
         raise PermissionDenied(_("只有负责人或管理员可以修改"))
 
 
-def _text(value, field, *, label, max_length, required=False) -> str:
+def _text(value, field, *, label, max_length, required=False, multiline=False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -58,6 +75,8 @@ def _text(value, field, *, label, max_length, required=False) -> str:
     if len(value) > max_length:
         message = _("%(label)s不能超过 %(max)s 个字符") % {"label": label, "max": max_length}
         raise ValidationFailed(message, errors={field: [message]})
+    if not multiline:
+        single_line(value, field, label=label)
     return value
 
 
@@ -150,7 +169,9 @@ def _customer_checks(data: dict, *, instance: Customer | None) -> dict:
     if "owner" in data:
         checks["owner"] = lambda: _user(data["owner"], "owner", label=_("负责人"))
     if "note" in data:
-        checks["note"] = lambda: _text(data["note"], "note", label=_("备注"), max_length=2000)
+        checks["note"] = lambda: _text(
+            data["note"], "note", label=_("备注"), max_length=2000, multiline=True
+        )
     return _collect(checks)
 
 
@@ -200,6 +221,7 @@ def update_customer(*, actor, customer_id, **changes) -> Customer:
 def delete_customer(*, actor, customer_id) -> None:
     customer = _get(Customer, customer_id, _("客户"))
     _require_writer(actor, customer)
+    _refuse_while_tickets_unfinished(_("客户"), customer.name, customer=customer)
     record_audit(actor=actor, action="customer.delete", obj=customer)
     customer.delete()
 
@@ -310,10 +332,13 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
     _refuse_unknown(changes, CONTACT_FIELDS)
     data = _contact_checks(changes, instance=contact)
     before = _snapshot(contact, CONTACT_FIELDS)
+    old_email = contact.email
     for key, value in data.items():
         setattr(contact, key, value)
     contact.updated_at = timezone.now()
     _save_unique(contact, "external_userid", _("该外部联系人 ID 已属于另一位联系人"))
+    if (contact.email or "").lower() != (old_email or "").lower():
+        _email_changed(contact, old_email)
     record_audit(
         actor=actor,
         action="contact.update",
@@ -323,10 +348,46 @@ def update_contact(*, actor, contact_id, **changes) -> Contact:
     return contact
 
 
+# Called with (contact, old e-mail) in the transaction that changed a contact's address; the
+# portal registers here (it sits above this app) to revoke sign-ins made for the old address.
+CONTACT_EMAIL_CHANGED: list[Callable[[Contact, str], None]] = []
+
+
+def _email_changed(contact: Contact, old_email: str) -> None:
+    for hook in CONTACT_EMAIL_CHANGED:
+        hook(contact, old_email)
+    if old_email:
+        # The old address hears about it (after commit: a rolled-back change sends nothing), so
+        # a takeover of the contact's portal access through its address cannot go unnoticed.
+        name, new_email = contact.name, contact.email
+        transaction.on_commit(lambda: _tell_old_address(name, old_email, new_email))
+
+
+def _mask(email: str) -> str:
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else _("（已清除）")
+
+
+def _tell_old_address(name: str, old_email: str, new_email: str) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    body = _(
+        "%(name)s，您好：\n\n"
+        "您在服务台登记的联系邮箱已由 %(old)s 改为 %(new)s。用旧邮箱申请的服务门户登录链接和"
+        "已登录的会话都已失效。\n\n如果这不是您本人或您的服务人员所做的修改，请尽快联系我们。"
+    ) % {"name": name, "old": old_email, "new": _mask(new_email)}
+    try:
+        send_mail(_("您的联系邮箱已更改"), body, settings.DEFAULT_FROM_EMAIL, [old_email])
+    except OSError:  # the change stands; a mail server that is down must not undo it
+        log.warning("could not tell %s about the contact's new e-mail address", old_email)
+
+
 @transaction.atomic
 def delete_contact(*, actor, contact_id) -> None:
     contact = _get(Contact, contact_id, _("联系人"))
     _require_writer(actor, contact)
+    _refuse_while_tickets_unfinished(_("联系人"), contact.name, contact=contact)
     record_audit(actor=actor, action="contact.delete", obj=contact)
     contact.delete()
 
@@ -445,6 +506,7 @@ def update_group_chat(*, actor, group_chat_id, **changes) -> CustomerGroupChat:
 def delete_group_chat(*, actor, group_chat_id) -> None:
     chat = _get(CustomerGroupChat, group_chat_id, _("客户群"))
     _require_writer(actor, chat)
+    _refuse_while_tickets_unfinished(_("客户群"), chat.name, group_chat=chat)
     record_audit(actor=actor, action="group_chat.delete", obj=chat)
     chat.delete()
 
@@ -452,7 +514,6 @@ def delete_group_chat(*, actor, group_chat_id) -> None:
 # --- filing a ticket from a chat -----------------------------------------------------------
 
 
-@transaction.atomic
 def file_ticket(
     *,
     actor,
@@ -469,29 +530,10 @@ def file_ticket(
     custom_fields: dict | None = None,
     requester=None,
 ) -> Ticket:
-    """File a ticket for a customer (the agent is the requester unless another is given) and
-    record where it came from. Either both are written or neither."""
-    _require_creator(actor)
-    refs = _collect(
-        {
-            "customer": lambda: _object(Customer, customer_id, "customer", label=_("客户")),
-            "contact": lambda: _object(Contact, contact_id, "contact", label=_("联系人")),
-            "group_chat": lambda: _object(
-                CustomerGroupChat, group_chat_id, "group_chat", label=_("客户群")
-            ),
-            "external_userid": lambda: _text(
-                external_userid, "external_userid", label=_("外部联系人 ID"), max_length=64
-            ),
-            "chat_id": lambda: _text(chat_id, "chat_id", label=_("客户群 ID"), max_length=64),
-        }
-    )
-    contact, chat = refs["contact"], refs["group_chat"]
-    customer = (
-        refs["customer"]
-        or (contact.customer if contact else None)
-        or (chat.customer if chat else None)
-    )
-    ticket = ticket_services.create_ticket(
+    """File a ticket for a customer from a chat (the agent is the requester unless another is
+    given). An adapter: `create_ticket` checks everything, the chat origin included
+    (`andon.customers.origins`), and writes the ticket and its `TicketOrigin` together."""
+    return ticket_services.create_ticket(
         actor=actor,
         title=title,
         catalog_entry_id=catalog_entry_id,
@@ -500,18 +542,12 @@ def file_ticket(
         channel=channel,
         custom_fields=custom_fields,
         requester=requester,
-    )
-    TicketOrigin.objects.create(
-        ticket=ticket,
-        customer=customer,
-        contact=contact,
-        group_chat=chat,
-        external_userid=refs["external_userid"] or (contact and contact.external_userid) or "",
-        chat_id=refs["chat_id"] or (chat.chat_id if chat else ""),
-        details={
-            "customer": customer.name if customer else "",
-            "contact": contact.name if contact else "",
-            "group_chat": chat.name if chat else "",
+        origin={
+            "kind": "chat",
+            "customer": customer_id,
+            "contact": contact_id,
+            "group_chat": group_chat_id,
+            "external_userid": external_userid,
+            "chat_id": chat_id,
         },
     )
-    return ticket

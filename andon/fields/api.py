@@ -11,7 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from andon.catalog.models import CatalogEntry
-from andon.core.api import IdField, PermissionByMethod, error_responses, parse_id
+from andon.core.api import (
+    IdField,
+    PermissionByMethod,
+    editable_body,
+    error_responses,
+    parse_id,
+)
 from andon.core.errors import NotFound, ValidationFailed
 from andon.fields import selectors, services
 from andon.fields.models import FieldDefinition, FieldType
@@ -153,7 +159,7 @@ class FieldListView(APIView):
 class FieldDetailView(APIView):
     parser_classes = [JSONParser]
     permission_classes = [PermissionByMethod]
-    required_perms = {"PATCH": "fields.manage"}
+    required_perms = {"PATCH": "fields.manage", "PUT": "fields.manage"}
 
     @extend_schema(
         operation_id="fields_retrieve",
@@ -171,8 +177,24 @@ class FieldDetailView(APIView):
     )
     def patch(self, request, field_id):
         pk = _field_pk(field_id)
-        services.update_field(actor=request.user, field_id=pk, data=_body(request))
+        body = editable_body(
+            request.data,
+            write=FieldWriteSerializer,
+            read=FieldSerializer,
+            current=FieldSerializer(selectors.field_list().get(pk=pk)).data,
+        )
+        services.update_field(actor=request.user, field_id=pk, data=body)
         return _detail(pk)
+
+    @extend_schema(
+        operation_id="fields_replace",
+        request=FieldWriteSerializer,
+        responses={200: FieldSerializer, **error_responses(400, 401, 403, 404)},
+        description="The GET representation with your edits: read-only fields are ignored, "
+        "unknown ones refused.",
+    )
+    def put(self, request, field_id):
+        return self.patch(request, field_id)
 
 
 class _ActiveView(APIView):

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from andon.catalog.models import CatalogEntry
+from andon.core import config_cache
 from andon.fields.models import FieldDefinition
 
 
@@ -13,6 +14,16 @@ def fields_for_entry(entry: CatalogEntry) -> QuerySet[FieldDefinition]:
     if entry.parent_id:
         scope |= Q(scope=entry.parent_id)
     return FieldDefinition.objects.filter(scope, is_active=True).distinct().order_by("order", "id")
+
+
+def filing_fields(entry: CatalogEntry) -> list[FieldDefinition]:
+    """`fields_for_entry` as a list, cached until a field template changes. The key holds the
+    entry's parent, so moving the entry under another level-1 entry needs no bump here."""
+    return config_cache.get(
+        config_cache.FIELDS,
+        ("filing", entry.pk, entry.parent_id),
+        lambda: list(fields_for_entry(entry)),
+    )
 
 
 def _touching(entry_ids: Iterable[int]) -> Q:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
 from andon.catalog.models import CatalogEntry
-from andon.core.api import parse_id
+from andon.core import config_cache
 from andon.core.errors import PermissionDenied, ValidationFailed
+from andon.core.validation import line_error, parse_id
 from andon.fields.models import CHOICE_TYPES, FieldDefinition, FieldType
 from andon.fields.validation import FieldError, clean_value, plain_number
 
@@ -76,6 +77,8 @@ def _clean(data: dict, instance: FieldDefinition | None) -> tuple[dict, list[Cat
         errors["name"] = [_("请填写字段名称")]
     elif len(name.strip()) > 50:
         errors["name"] = [_("字段名称不能超过 50 个字符")]
+    elif problem := line_error(name, _("字段名称")):
+        errors["name"] = [problem]
     else:
         cleaned["name"] = name.strip()
 
@@ -104,6 +107,8 @@ def _clean(data: dict, instance: FieldDefinition | None) -> tuple[dict, list[Cat
                 errors["options"] = [_("选择类字段至少需要一个选项")]
             elif len(set(options)) != len(options):
                 errors["options"] = [_("选项不能重复")]
+            elif problem := next(filter(None, (line_error(o, _("选项")) for o in options)), None):
+                errors["options"] = [problem]
             cleaned["options"] = options
     else:
         cleaned["options"] = []
@@ -111,6 +116,8 @@ def _clean(data: dict, instance: FieldDefinition | None) -> tuple[dict, list[Cat
     help_text = data.get("help_text", instance.help_text if instance else "") or ""
     if not isinstance(help_text, str) or len(help_text) > 200:
         errors["help_text"] = [_("提示不能超过 200 个字符")]
+    elif problem := line_error(help_text.strip(), _("提示")):
+        errors["help_text"] = [problem]
     else:
         cleaned["help_text"] = help_text.strip()
 
@@ -180,6 +187,7 @@ def create_field(*, actor, data: dict) -> FieldDefinition:
         order = (FieldDefinition.objects.aggregate(m=Max("order"))["m"] or 0) + 1
     field = FieldDefinition.objects.create(order=order, **cleaned)
     field.scope.set(entries)
+    config_cache.bump(config_cache.FIELDS)
     record_audit(actor=actor, action="create", obj=field, changes=diff({}, _snapshot(field)))
     return field
 
@@ -198,6 +206,7 @@ def update_field(*, actor, field_id, data: dict) -> FieldDefinition:
     field.scope.set(entries)
     changes = diff(before, _snapshot(field))
     if changes:
+        config_cache.bump(config_cache.FIELDS)
         record_audit(actor=actor, action="update", obj=field, changes=changes)
     return field
 
@@ -210,6 +219,7 @@ def set_field_active(*, actor, field_id, active: bool) -> FieldDefinition:
     if field.is_active != active:
         field.is_active = active
         field.save(update_fields=["is_active"])
+        config_cache.bump(config_cache.FIELDS)
         record_audit(
             actor=actor,
             action="enable" if active else "disable",
@@ -248,6 +258,7 @@ def reorder_fields(*, actor, field_ids: list) -> None:
     after = {str(f.pk): f.order for f in sequence}
     changes = diff(before, after)
     if changes:
+        config_cache.bump(config_cache.FIELDS)
         record_audit(
             actor=actor,
             action="reorder",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import ValidationFailed
 from andon.fields.models import FieldDefinition, FieldType
-from andon.fields.selectors import fields_for_entry
+from andon.fields.selectors import filing_fields
 
 TEXT_MAX = {FieldType.TEXT: 500, FieldType.TEXTAREA: 5000}
 
@@ -166,7 +166,7 @@ def clean_custom_fields(
         raise ValidationFailed(
             _("自定义字段格式不正确"), errors={"custom_fields": [_("应为以字段标识为键的对象")]}
         )
-    definitions = list(fields_for_entry(entry))
+    definitions = filing_fields(entry)
     known = {field.key for field in definitions}
     errors: dict[str, list[str]] = {}
     for key in sorted(set(values) - known):
@@ -230,7 +230,7 @@ def clean_custom_field_changes(*, entry: CatalogEntry, changes) -> tuple[dict, s
         raise ValidationFailed(
             _("自定义字段格式不正确"), errors={"custom_fields": [_("应为以字段标识为键的对象")]}
         )
-    definitions = {field.key: field for field in fields_for_entry(entry)}
+    definitions = {field.key: field for field in filing_fields(entry)}
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     cleared: set[str] = set()

@@ -291,14 +291,6 @@ class SuggestionsSerializer(serializers.Serializer):
     articles = HitSerializer(many=True)
 
 
-def _visible_ticket(request, ticket_id):
-    pk = parse_id(ticket_id)
-    ticket = get_visible_ticket(request.user, pk) if pk else None
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
-
-
 class TicketSuggestionsView(APIView):
     """Smart support for one ticket: similar resolved tickets and relevant articles, each with
     the terms it matched."""
@@ -310,7 +302,7 @@ class TicketSuggestionsView(APIView):
         responses={200: SuggestionsSerializer, **error_responses(401, 404)},
     )
     def get(self, request, ticket_id):
-        ticket = _visible_ticket(request, ticket_id)
+        ticket = get_visible_ticket(request.user, ticket_id)
         found = suggestions.for_ticket(request.user, ticket)
         return Response(SuggestionsSerializer(found).data)
 

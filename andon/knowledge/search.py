@@ -8,7 +8,10 @@ PostgreSQL full-text (GIN) ranked by ts_rank_cd, chosen by the database vendor. 
 its score, the query terms it matched (the "why"), the share of query terms it covers and an
 escaped snippet with <mark> around the matches.
 
-The index is written by `index_article` / `index_ticket` in the caller's transaction.
+Articles are indexed by `index_article` in the transaction that saves them. Tickets are indexed
+by `on_ticket_event`, an after-commit subscriber of the ticket event pipeline
+(`andon.tickets.events`): it runs in the worker, at least once, and writes what the ticket says
+now, so a repeat or a late run is harmless.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def index_ticket(ticket: Ticket) -> None:
 
 
 def on_ticket_event(*, ticket: Ticket, event) -> None:
-    """Called by `andon.tickets.services.record_event` for every event, in its transaction."""
+    """After commit, from the worker, for the ticket's pending events (see KnowledgeConfig)."""
     if event.kind in INDEXED_EVENT_KINDS:
         index_ticket(ticket)
 

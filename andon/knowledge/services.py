@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import single_line
 from andon.knowledge import search
 from andon.knowledge.models import (
     Article,
@@ -44,6 +45,7 @@ def _clean_title(value) -> str:
     title = str(value or "").strip()
     if not title:
         raise ValidationFailed(_("请填写标题"), errors={"title": [_("请填写标题")]})
+    single_line(title, "title", label=_("标题"))
     if len(title) > TITLE_MAX:
         message = _("标题最多 %(n)d 个字") % {"n": TITLE_MAX}
         raise ValidationFailed(message, errors={"title": [message]})
@@ -87,6 +89,7 @@ def _clean_tags(value) -> list[str]:
         name = str(raw).strip()
         if not name:
             continue
+        single_line(name, "tags", label=_("标签"))
         if len(name) > TAG_MAX:
             message = _("标签最多 %(n)d 个字") % {"n": TAG_MAX}
             raise ValidationFailed(message, errors={"tags": [message]})
@@ -279,8 +282,6 @@ def article_from_ticket(*, ticket_id, actor) -> Article:
     if not (has_perm(actor, "tickets.handle") or has_perm(actor, "knowledge.manage")):
         raise PermissionDenied(_("只有处理人或知识库编辑可以把工单转为文章"))
     ticket = get_visible_ticket(actor, ticket_id)
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
     from andon.tickets.policies import is_staff_side
 
     if not (is_staff_side(actor, ticket) or has_perm(actor, "knowledge.manage")):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from andon.core.api import PermissionByMethod, error_responses, parse_id
 from andon.core.errors import NotFound, ValidationFailed
 from andon.core.pagination import TicketCursorPagination
-from andon.notifications import selectors, services
+from andon.notifications import channels, selectors, services
 from andon.notifications.models import Channel, OutboxMessage, Webhook
 
 
@@ -117,12 +117,10 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 def preferences_data(user) -> dict:
-    from django.conf import settings
-
     return {
         **services.preferences_of(user),
         "email_address": user.email or "",
-        "wecom_available": bool(settings.WECOM_CORP_ID and user.wecom_userid),
+        "wecom_available": bool(user.wecom_userid) and channels.available(Channel.WECOM),
     }
 
 

@@ -1,5 +1,10 @@
 """Senders for the outbox channels. Each returns a short detail on success and raises
-DeliveryError with a readable reason on a failure worth retrying."""
+DeliveryError with a readable reason on a failure worth retrying.
+
+Notifications sits below the channel apps (DESIGN.md §4 "Layers"), so a channel that lives in
+its own app registers its sender here from that app's `AppConfig.ready()`: WeCom does
+(`andon.wecom.delivery`). A channel without a sender, or whose sender says it is not available
+(WeCom not configured), gets no outbox copies."""
 
 from __future__ import annotations
 
@@ -7,27 +12,54 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from andon.core.net import UnsafeTarget, pinned_target
 from andon.core.validation import one_line
 from andon.notifications.models import Channel, OutboxMessage
-from andon.notifications.outbox import DeliveryError
 
-WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+class DeliveryError(Exception):
+    """A send failed in a way worth retrying; the message says why (shown to admins)."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    send: Callable[[OutboxMessage], str]
+    available: Callable[[], bool]
+
+
+_senders: dict[str, Sender] = {}
+
+
+def _always() -> bool:
+    return True
+
+
+def register_sender(
+    channel: str, send: Callable[[OutboxMessage], str], *, available: Callable[[], bool] = _always
+) -> None:
+    """The port for channel apps: `send(message)` delivers one outbox message; `available()`
+    says whether the channel is set up at all (asked once per batch of recipients)."""
+    _senders[channel] = Sender(send, available)
+
+
+def available(channel: str) -> bool:
+    sender = _senders.get(channel)
+    return sender is not None and sender.available()
 
 
 def send(message: OutboxMessage) -> str:
-    if message.channel == Channel.EMAIL:
-        return send_email(message)
-    if message.channel == Channel.WECOM:
-        return send_wecom(message)
-    if message.channel == Channel.WEBHOOK:
-        return send_webhook(message)
-    raise DeliveryError(f"unknown channel {message.channel}")
+    sender = _senders.get(message.channel)
+    if sender is None:
+        raise DeliveryError(f"no sender for channel {message.channel}")
+    return sender.send(message)
 
 
 def send_email(message: OutboxMessage) -> str:
@@ -46,25 +78,6 @@ def send_email(message: OutboxMessage) -> str:
     except OSError as exc:  # smtplib errors are OSError subclasses
         raise DeliveryError(f"SMTP: {exc}") from exc
     return f"sent to {recipient.email}"
-
-
-def send_wecom(message: OutboxMessage) -> str:
-    from andon.wecom.client import WeComClient, WeComError
-    from andon.wecom.signin import signed_in_url
-
-    recipient = message.recipient
-    if recipient is None or not recipient.wecom_userid:
-        raise DeliveryError("收件人没有企业微信账号")
-    try:
-        WeComClient().send_text_card(
-            to_users=[recipient.wecom_userid],
-            title=one_line(message.subject)[:128],
-            description=message.body[:512] or message.subject[:128],
-            url=signed_in_url(message.url or settings.SITE_URL),
-        )
-    except (WeComError, httpx.HTTPError) as exc:
-        raise DeliveryError(f"WeCom: {exc}") from exc
-    return f"sent to {recipient.wecom_userid}"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -88,9 +101,28 @@ def send_webhook(message: OutboxMessage) -> str:
         "X-Andon-Signature": sign(hook.secret, timestamp, body),
     }
     try:
-        response = httpx.post(hook.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
+        # Checked again here, after DNS: the name may point somewhere else than when it was saved.
+        target = pinned_target(hook.url, allow_private=settings.ANDON_WEBHOOK_ALLOW_PRIVATE)
+    except UnsafeTarget as exc:
+        raise DeliveryError(str(exc)) from exc
+    seconds = settings.ANDON_WEBHOOK_TIMEOUT
+    try:
+        # Redirects are not followed (one could lead to an address that was never checked).
+        with httpx.Client(timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0))) as client:
+            response = client.post(
+                target.url,
+                content=body,
+                headers={**headers, "Host": target.host_header},
+                extensions={"sni_hostname": target.host},
+            )
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    # Only the status: the receiver's body is not shown back (it may be a page of an internal
+    # service the admin should not be able to read through Andon).
     if response.status_code >= 300:
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise DeliveryError(f"HTTP {response.status_code}")
     return f"HTTP {response.status_code}"
+
+
+register_sender(Channel.EMAIL, send_email)
+register_sender(Channel.WEBHOOK, send_webhook)

@@ -1,9 +1,10 @@
 """The outbox: external deliveries (e-mail, WeCom, webhooks) written in the same transaction as
 what caused them, then sent by the worker with retries and backoff.
 
-Enqueueing is idempotent through `OutboxMessage.key`. Sending locks the row (SKIP LOCKED on
-PostgreSQL) so two workers never send the same message; a worker that dies mid-send leaves the row
-pending and the sweeper sends it again later.
+Enqueueing is idempotent through `OutboxMessage.key`. A send is claimed in a short transaction
+(SKIP LOCKED on PostgreSQL) so two workers never send the same message, made with no transaction
+open, and recorded in another short one; a worker that dies mid-send leaves the row pending and
+the sweeper sends it again once the claim's lease runs out.
 """
 
 from __future__ import annotations
@@ -14,28 +15,29 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from andon.notifications import channels as senders
+from andon.notifications.channels import DeliveryError
 from andon.notifications.models import (
     Channel,
     ChannelPreference,
     DeliveryAttempt,
     Notification,
     OutboxMessage,
-    Webhook,
 )
+from andon.notifications.selectors import active_webhooks
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Claims whose worker died before recording a result, after which a message is given up.
+MAX_UNRECORDED_CLAIMS = 3
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 # WeCom allows 30 application messages a minute to one member.
 WECOM_PER_MINUTE = 30
-
-
-class DeliveryError(Exception):
-    """A send failed in a way worth retrying; the message says why (shown to admins)."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -57,17 +59,49 @@ def enabled_channels(users) -> dict[int, set[str]]:
         for p in ChannelPreference.objects.filter(user__in=[u.pk for u in users])
     }
     result = {}
+    # Asked at most once, and only when someone could receive it (it may read the stored
+    # WeCom connection from the database).
+    wecom_available = None
     for user in users:
         channels = set()
         if user.email and prefs.get((user.pk, Channel.EMAIL), True):
             channels.add(Channel.EMAIL)
-        if (
-            user.wecom_userid
-            and settings.WECOM_CORP_ID
-            and prefs.get((user.pk, Channel.WECOM), True)
-        ):
-            channels.add(Channel.WECOM)
+        if user.wecom_userid and prefs.get((user.pk, Channel.WECOM), True):
+            if wecom_available is None:
+                wecom_available = senders.available(Channel.WECOM)
+            if wecom_available:
+                channels.add(Channel.WECOM)
         result[user.pk] = channels
+    return result
+
+
+def reachable_channels(user_ids) -> dict[int, set[str]]:
+    """{user id: external channels} for those of `user_ids` who may be notified at all
+    (`recipients.reachable_users`), by their preferences, in one query: what a ticket event's
+    notifications need to know about their recipients."""
+    from andon.notifications.recipients import reachable_users
+
+    def chosen(channel):
+        prefs = ChannelPreference.objects.filter(user=OuterRef("pk"), channel=channel)
+        return Subquery(prefs.values("enabled")[:1])
+
+    rows = (
+        reachable_users(user_ids)
+        .annotate(email_on=chosen(Channel.EMAIL), wecom_on=chosen(Channel.WECOM))
+        .values_list("pk", "email", "wecom_userid", "email_on", "wecom_on")
+    )
+    result = {}
+    wecom_available = None  # asked once, only when someone could receive it (see above)
+    for pk, email, wecom_userid, email_on, wecom_on in rows:
+        channels = set()
+        if email and email_on is not False:
+            channels.add(Channel.EMAIL)
+        if wecom_userid and wecom_on is not False:
+            if wecom_available is None:
+                wecom_available = senders.available(Channel.WECOM)
+            if wecom_available:
+                channels.add(Channel.WECOM)
+        result[pk] = channels
     return result
 
 
@@ -93,28 +127,55 @@ def enqueue(messages: list[OutboxMessage]) -> None:
     transaction.on_commit(lambda: _schedule_keys(keys))
 
 
-def _schedule_keys(keys: list[str]) -> None:
-    from andon.notifications.tasks import deliver_task
+_deliver_task = None  # deliver(message_id), for retries and scheduled attempts
+_deliver_new_task = None  # deliver_new(key), for the first attempt after a commit
 
-    ids = OutboxMessage.objects.filter(
-        key__in=keys, state=OutboxMessage.State.PENDING, attempts=0
-    ).values_list("pk", flat=True)
-    for message_id in ids:
-        deliver_task(message_id)
+
+def use_delivery_tasks(*, by_id, by_key) -> None:
+    """The port to the worker: NotificationsConfig.ready() hands over the Huey tasks that call
+    `deliver` and `deliver_new` (the tasks module imports this one, so this one does not import
+    it). Without them, the outbox sweep sends what is due."""
+    global _deliver_task, _deliver_new_task
+    _deliver_task, _deliver_new_task = by_id, by_key
+
+
+def _schedule_keys(keys: list[str]) -> None:
+    """Queue the first delivery of each message by its key: the worker finds the row (a key
+    that lost to an existing message finds it already tried and does nothing), so the request
+    that committed spends no query on it."""
+    if _deliver_new_task is None:
+        return
+    for key in keys:
+        _deliver_new_task(key)
+
+
+def deliver_new(key: str) -> str:
+    """The first delivery of the message with `key` (see `_schedule_keys`)."""
+    message_id = (
+        OutboxMessage.objects.filter(key=key, state=OutboxMessage.State.PENDING, attempts=0)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return "skipped" if message_id is None else deliver(message_id)
 
 
 def enqueue_for_notifications(
-    notifications: list[Notification], *, key_prefix: str | None = None
+    notifications: list[Notification],
+    *,
+    key_prefix: str | None = None,
+    channels: dict[int, set[str]] | None = None,
 ) -> None:
-    """Copy in-app notifications to each recipient's external channels. Keys are
-    "<prefix>:<recipient>:<channel>"; the prefix defaults to the notification's event, and OLA
-    alerts pass "ola:<timer>:<level>"."""
+    """Copy in-app notifications to each recipient's external channels (`channels` when the
+    caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
+    <channel>"; the prefix defaults to the notification's event, and OLA alerts pass
+    "ola:<timer>:<level>"."""
     if not notifications:
         return
-    from django.contrib.auth import get_user_model
+    if channels is None:
+        from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
-    channels = enabled_channels(users)
+        users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
+        channels = enabled_channels(users)
     messages = []
     for notification in notifications:
         for channel in sorted(channels.get(notification.recipient_id, ())):
@@ -140,29 +201,28 @@ def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None
     occurrence (e.g. "event:42") so each webhook gets it once."""
     messages = [
         OutboxMessage(
-            key=f"webhook:{hook.pk}:{key}",
+            key=f"webhook:{hook_id}:{key}",
             channel=Channel.WEBHOOK,
-            webhook=hook,
+            webhook_id=hook_id,
             ticket=ticket,
             subject=kind,
             payload={"kind": kind, **payload},
         )
-        for hook in Webhook.objects.filter(is_active=True)
-        if not hook.events or kind in hook.events
+        for hook_id, kinds in active_webhooks()
+        if not kinds or kind in kinds
     ]
     enqueue(messages)
 
 
 # --- sending ----------------------------------------------------------------------------------
-
-
-def _lock_due(message_id: int, now) -> OutboxMessage | None:
-    qs = OutboxMessage.objects.select_related("recipient", "webhook", "ticket").filter(
-        pk=message_id, state=OutboxMessage.State.PENDING, next_attempt_at__lte=now
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.first()
+#
+# A send can take as long as the far end likes (a stalled SMTP server, a webhook that never
+# answers), so it never runs inside a transaction: on SQLite an open write transaction would stop
+# every other writer, on PostgreSQL it would pin a row lock and a connection. Instead a message is
+# claimed in one short transaction, sent with no transaction open, and its result recorded in a
+# second short one. The claim bumps `attempts` (the claim's token) and pushes `next_attempt_at`
+# out by a lease, so no other worker or sweep picks it up meanwhile; a worker that dies mid-send
+# leaves it pending, and once the lease runs out the sweeper sends it again.
 
 
 def _wecom_throttled_until(message: OutboxMessage, now):
@@ -181,58 +241,91 @@ def _wecom_throttled_until(message: OutboxMessage, now):
     return None
 
 
-def deliver(message_id: int) -> str:
-    """Try to send one message now. Returns the resulting state (or "skipped")."""
-    from andon.notifications import channels
-
-    now = timezone.now()
+def _claim(message_id: int, now) -> tuple[OutboxMessage | None, str]:
+    """Take the message for one send attempt. Returns it with its claim, or None and why not."""
     with transaction.atomic():
-        message = _lock_due(message_id, now)
+        qs = OutboxMessage.objects.select_related("recipient", "webhook", "ticket").filter(
+            pk=message_id, state=OutboxMessage.State.PENDING, next_attempt_at__lte=now
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        message = qs.first()
         if message is None:
-            return "skipped"
+            return None, "skipped"
+        if message.attempts - message.attempt_log.count() >= MAX_UNRECORDED_CLAIMS:
+            # Claims that never recorded a result: the send itself keeps killing its worker.
+            message.state = OutboxMessage.State.DEAD
+            message.last_error = f"worker stopped during the send {MAX_UNRECORDED_CLAIMS} times"
+            message.save(update_fields=["state", "last_error"])
+            return None, message.state
         if message.channel == Channel.WECOM:
             until = _wecom_throttled_until(message, now)
             if until is not None:
                 message.next_attempt_at = until
                 message.save(update_fields=["next_attempt_at"])
                 transaction.on_commit(lambda: _schedule_at(message.pk, until))
-                return "throttled"
-        started = time.monotonic()
-        try:
-            detail = channels.send(message)
-            ok = True
-        except DeliveryError as exc:
-            detail, ok = str(exc), False
-        except Exception as exc:  # a bug or an unexpected library error: keep it visible
-            log.exception("outbox delivery %s failed", message.key)
-            detail, ok = f"{type(exc).__name__}: {exc}", False
-        duration = int((time.monotonic() - started) * 1000)
+                return None, "throttled"
         message.attempts += 1
+        message.next_attempt_at = now + timedelta(seconds=settings.ANDON_OUTBOX_LEASE_SECONDS)
+        message.save(update_fields=["attempts", "next_attempt_at"])
+    return message, "claimed"
+
+
+def _send(message: OutboxMessage) -> tuple[bool, str, int]:
+    started = time.monotonic()
+    try:
+        detail, ok = senders.send(message), True
+    except DeliveryError as exc:
+        detail, ok = str(exc), False
+    except Exception as exc:  # a bug or an unexpected library error: keep it visible
+        log.exception("outbox delivery %s failed", message.key)
+        detail, ok = f"{type(exc).__name__}: {exc}", False
+    return ok, str(detail)[:2000], int((time.monotonic() - started) * 1000)
+
+
+def _record(message: OutboxMessage, *, at, ok: bool, detail: str, duration_ms: int) -> str:
+    """Store the attempt and the message's new state, unless the claim was lost meanwhile (its
+    lease ran out and another worker claimed it: that worker records its own result)."""
+    with transaction.atomic():
         DeliveryAttempt.objects.create(
-            message=message, at=now, ok=ok, detail=str(detail)[:2000], duration_ms=duration
+            message=message, at=at, ok=ok, detail=detail, duration_ms=duration_ms
         )
         if ok:
-            message.state = OutboxMessage.State.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
+            changes = {
+                "state": OutboxMessage.State.SENT,
+                "sent_at": timezone.now(),
+                "last_error": "",
+            }
+        elif message.attempts >= MAX_ATTEMPTS:
+            changes = {"state": OutboxMessage.State.DEAD, "last_error": detail}
         else:
-            message.last_error = str(detail)[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.state = OutboxMessage.State.DEAD
-            else:
-                message.next_attempt_at = now + backoff(message.attempts)
-                retry_at = message.next_attempt_at
-                transaction.on_commit(lambda: _schedule_at(message.pk, retry_at))
-        message.save(
-            update_fields=["state", "sent_at", "attempts", "last_error", "next_attempt_at"]
-        )
-        return message.state
+            retry_at = at + backoff(message.attempts)
+            changes = {"next_attempt_at": retry_at, "last_error": detail}
+        claimed = OutboxMessage.objects.filter(
+            pk=message.pk, state=OutboxMessage.State.PENDING, attempts=message.attempts
+        ).update(**changes)
+        if not claimed:
+            return "superseded"
+        if "next_attempt_at" in changes:
+            transaction.on_commit(lambda: _schedule_at(message.pk, changes["next_attempt_at"]))
+    for field, value in changes.items():
+        setattr(message, field, value)
+    return message.state
+
+
+def deliver(message_id: int) -> str:
+    """Try to send one message now. Returns the resulting state (or "skipped", "throttled")."""
+    now = timezone.now()
+    message, outcome = _claim(message_id, now)
+    if message is None:
+        return outcome
+    ok, detail, duration_ms = _send(message)
+    return _record(message, at=now, ok=ok, detail=detail, duration_ms=duration_ms)
 
 
 def _schedule_at(message_id: int, eta) -> None:
-    from andon.notifications.tasks import deliver_task
-
-    deliver_task.schedule(args=(message_id,), eta=eta)
+    if _deliver_task is not None:
+        _deliver_task.schedule(args=(message_id,), eta=eta)
 
 
 def retry_now(*, message_id: int) -> None:

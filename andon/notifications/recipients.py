@@ -18,10 +18,14 @@ def reachable(users: Iterable) -> list:
     return [user for user in users if is_reachable(user)]
 
 
-def reachable_ids(user_ids: Iterable[int]) -> set[int]:
-    return set(
+def reachable_users(user_ids: Iterable[int]):
+    """The queryset form of `is_reachable` over these ids."""
+    return (
         get_user_model()
         .objects.filter(pk__in=set(user_ids), is_active=True)
         .exclude(wecom_visible=False)
-        .values_list("pk", flat=True)
     )
+
+
+def reachable_ids(user_ids: Iterable[int]) -> set[int]:
+    return set(reachable_users(user_ids).values_list("pk", flat=True))

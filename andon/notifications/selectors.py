@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch
 
+from andon.core import config_cache
 from andon.notifications.models import DeliveryAttempt, Notification, OutboxMessage, Webhook
 
 
@@ -22,6 +23,20 @@ def unread_count(user) -> int:
 
 def webhooks():
     return Webhook.objects.annotate(message_count=Count("outboxmessage")).order_by("id")
+
+
+def active_webhooks() -> tuple[tuple[int, frozenset[str]], ...]:
+    """(id, subscribed kinds; empty for all) of every active webhook, read on every ticket event
+    and so cached until a webhook is saved."""
+    return config_cache.get(
+        config_cache.WEBHOOKS,
+        "active",
+        lambda: tuple(
+            (pk, frozenset(kinds or ()))
+            for pk, kinds in Webhook.objects.filter(is_active=True).values_list("pk", "events")
+        ),
+        immutable=True,
+    )
 
 
 def webhook_deliveries(webhook, *, limit: int = 50):

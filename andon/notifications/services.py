@@ -1,7 +1,10 @@
-"""Ordinary ticket notifications. Written in the caller's transaction, one row per recipient per
-event (a unique key), so a retried service call can never notify twice.
+"""The one notification writer. `on_ticket_event` is subscribed to the ticket event pipeline
+(`andon.tickets.events`) in the change's transaction and writes the in-app rows and their outbox
+copies there, one row per recipient per event (a unique key), so a retried service call can
+never notify twice. Alerts (OLA) name their recipients in the event (`notify_alert`); for ticket
+changes the rules below decide (`notify_for_event`).
 
-Who hears what:
+Who hears what on a ticket change:
 - the assignee: work arriving (dispatch, transfer to them), pressure (urge), and anything the
   other side does (comments, files, edits, resume, confirm, reopen, close, cancel);
 - the queue's members, while the ticket sits in the pool with nobody assigned: the ticket
@@ -12,10 +15,12 @@ Who hears what:
 
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from andon.core import config_cache
 from andon.notifications import outbox
 from andon.notifications.models import (
     Channel,
@@ -62,10 +67,13 @@ _REQUESTER_KINDS = frozenset(
 )
 
 
-_OLA_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
-
-
 def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
+    ids = _wanted(event, ticket)
+    return reachable_ids(ids) if ids else ids
+
+
+def _wanted(event: TicketEvent, ticket: Ticket) -> set[int]:
+    """Who the rules above name for this event, before the reachability filter."""
     ids: set[int] = set()
     kind = event.kind
     internal = bool(event.after.get("internal"))
@@ -80,15 +88,16 @@ def recipients_for(event: TicketEvent, ticket: Ticket) -> set[int]:
     if kind in _REQUESTER_KINDS or (kind == EventKind.COMMENTED and not internal):
         ids.add(ticket.requester_id)
     ids.discard(event.actor_id)
-    if not ids:
-        return ids
-    return reachable_ids(ids)
+    return ids
 
 
 def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
-    if event.kind not in _OLA_KINDS:  # the OLA engine sends its own webhooks per level
-        webhooks_for_event(event=event, ticket=ticket)
-    recipients = recipients_for(event, ticket)
+    """A ticket change: its recipients follow from the rules above."""
+    webhooks_for_event(event=event, ticket=ticket)
+    wanted = _wanted(event, ticket)
+    # Reachability and channels in one query (recipients_for and the outbox would take three).
+    channels = outbox.reachable_channels(wanted) if wanted else {}
+    recipients = set(channels)
     if not recipients:
         return []
     actor_name = event.actor.name if event.actor_id else "系统"
@@ -112,8 +121,54 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
     # their keys are per event, so a retried call never sends twice.
-    outbox.enqueue_for_notifications(created)
+    outbox.enqueue_for_notifications(created, channels=channels)
     return created
+
+
+def notify_alert(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
+    """An alert (an OLA warning, breach or escalation) names its recipients in
+    `event.after["recipients"]` and its delivery key in `event.after["alert"]`: exactly those
+    people are told, in-app and on their channels, and the outbox keys "<key>:<recipient>:
+    <channel>" make a repeated alert (a retried step) a no-op. Webhooks receive it as
+    "<area>.<what>" (e.g. "ola.breached") once per key."""
+    key = event.after["alert"]
+    recipient_ids = [r["id"] for r in event.after.get("recipients", [])]
+    users = list(get_user_model().objects.filter(pk__in=recipient_ids).order_by("id"))
+    rows = [
+        Notification(
+            recipient=user,
+            ticket=ticket,
+            event=event,
+            kind=event.kind,
+            title=f"{ticket.number} {event.note}"[:200],
+            body=ticket.title,
+            created_at=event.created_at,
+        )
+        for user in users
+    ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    outbox.enqueue_for_notifications(created, key_prefix=key)
+    details = {k: v for k, v in event.after.items() if k not in ("recipients", "alert")}
+    outbox.enqueue_webhooks(
+        kind=event.kind.replace("_", ".", 1),
+        key=key,
+        payload={
+            "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
+            **details,
+            "recipients": [u.username for u in users],
+        },
+        ticket=ticket,
+    )
+    return created
+
+
+def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
+    """The one notification writer, subscribed to the ticket event pipeline in the change's
+    transaction: an event that names its recipients is an alert, any other is a ticket change."""
+    if event.after.get("alert"):
+        notify_alert(event=event, ticket=ticket)
+    else:
+        notify_for_event(event=event, ticket=ticket)
 
 
 def ticket_summary(ticket: Ticket) -> dict:
@@ -212,10 +267,13 @@ def _require_integrations(actor) -> None:
 
 
 def _clean_webhook(data, instance: Webhook | None) -> dict:
+    from django.conf import settings
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
     from andon.core.errors import ValidationFailed
+    from andon.core.net import UnsafeTarget, refuse_private
+    from andon.core.validation import line_error
 
     if not isinstance(data, dict):
         raise ValidationFailed(_("数据格式不正确"))
@@ -229,6 +287,8 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
             errors["name"] = [_("请填写名称")]
         elif len(name) > WEBHOOK_NAME_MAX:
             errors["name"] = [_("名称最多 %s 个字符") % WEBHOOK_NAME_MAX]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         else:
             cleaned["name"] = name
     if creating or "url" in data:
@@ -238,9 +298,14 @@ def _clean_webhook(data, instance: Webhook | None) -> dict:
             if not isinstance(url, str) or len(url) > 500:
                 raise ValidationError("bad")
             URLValidator(schemes=["http", "https"])(url)
+            refuse_private(
+                url, allow_private=settings.ANDON_WEBHOOK_ALLOW_PRIVATE, unresolvable_ok=True
+            )
             cleaned["url"] = url
         except ValidationError:
             errors["url"] = [_("请填写 http:// 或 https:// 开头的有效地址")]
+        except UnsafeTarget as exc:
+            errors["url"] = [str(exc)]
     if "events" in data:
         events = data.get("events")
         if events is None:
@@ -288,6 +353,7 @@ def create_webhook(*, actor, data: dict) -> Webhook:
     _require_integrations(actor)
     cleaned = _clean_webhook(data, None)
     hook = Webhook.objects.create(secret=new_secret(), **cleaned)
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(actor=actor, action="create", obj=hook, changes=diff({}, _webhook_snapshot(hook)))
     return hook
 
@@ -315,6 +381,7 @@ def update_webhook(*, actor, webhook_id: int, data: dict, rotate_secret: bool = 
     hook.save()
     changes = diff(before, _webhook_snapshot(hook))
     if changes:
+        config_cache.bump(config_cache.WEBHOOKS)
         record_audit(actor=actor, action="update", obj=hook, changes=changes)
     return hook
 
@@ -327,6 +394,7 @@ def delete_webhook(*, actor, webhook_id: int) -> None:
     hook = _locked_webhook(webhook_id)
     snapshot, name, pk = _webhook_snapshot(hook), hook.name, hook.pk
     hook.delete()
+    config_cache.bump(config_cache.WEBHOOKS)
     record_audit(
         actor=actor,
         action="delete",

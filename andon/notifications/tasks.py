@@ -12,6 +12,11 @@ def deliver_task(message_id: int) -> None:
     outbox.deliver(message_id)
 
 
+@db_task(retries=0)
+def deliver_key_task(key: str) -> None:
+    outbox.deliver_new(key)
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_outbox_task() -> None:
     outbox.sweep_outbox()

@@ -8,8 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from andon.core.views import is_htmx
-from andon.notifications import selectors, services
-from andon.notifications.models import Notification
+from andon.notifications import channels, selectors, services
+from andon.notifications.models import Channel, Notification
 from andon.notifications.services import mark_read
 
 DROPDOWN_SIZE = 8
@@ -101,7 +101,6 @@ def mark_all_read(request):
 @login_required
 def preferences(request):
     """My channels: in-app always on, e-mail and WeCom switchable."""
-    from django.conf import settings
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
@@ -120,6 +119,6 @@ def preferences(request):
         "accounts/preferences.html",
         {
             "prefs": services.preferences_of(request.user),
-            "wecom_configured": bool(settings.WECOM_CORP_ID),
+            "wecom_configured": channels.available(Channel.WECOM),
         },
     )

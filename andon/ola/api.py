@@ -18,7 +18,7 @@ from andon.core.errors import NotFound, ValidationFailed
 from andon.ola import calendar_services, policy_services, selectors
 from andon.ola.recommend import recommend
 from andon.queues.models import Queue
-from andon.tickets.selectors import visible_tickets
+from andon.tickets.selectors import get_visible_ticket
 
 RUNNING_TIMERS_NOTE = (
     "修改策略不会改写进行中的计时（它们保留开始时的策略快照）；"
@@ -440,10 +440,7 @@ class TicketOlaView(APIView):
         responses={200: TicketOlaSerializer, **error_responses(401, 404)},
     )
     def get(self, request, ticket_id):
-        pk = parse_id(ticket_id)
-        ticket = visible_tickets(request.user).filter(pk=pk).first() if pk else None
-        if ticket is None:
-            raise NotFound(_("工单不存在或无权查看"))
+        ticket = get_visible_ticket(request.user, ticket_id)
         data = selectors.ticket_ola(ticket)
         data["timers"] = selectors.ticket_timers(ticket, now=data["now"])
         return Response(TicketOlaSerializer(data).data)

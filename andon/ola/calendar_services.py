@@ -9,15 +9,25 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.ola import businesstime
-from andon.ola.models import BusinessCalendar, CalendarException, CalendarExceptionKind
+from andon.ola.models import (
+    RESOLVED_STATUSES,
+    BusinessCalendar,
+    CalendarException,
+    CalendarExceptionKind,
+    OlaPolicy,
+    OlaTimer,
+)
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 200
@@ -160,6 +170,8 @@ def _clean(data: dict, instance: BusinessCalendar | None) -> dict:
         name = name.strip() if isinstance(name, str) else name
         if not isinstance(name, str) or not name:
             errors["name"] = [_("请填写名称")]
+        elif problem := line_error(name, _("名称")):
+            errors["name"] = [problem]
         elif len(name) > NAME_MAX:
             errors["name"] = [
                 _("名称最多 %(max)s 个字符，当前 %(length)s 个")
@@ -270,6 +282,7 @@ def create_calendar(*, actor, data: dict) -> BusinessCalendar:
     except IntegrityError:
         message = _("已有名为「%s」的工作日历") % cleaned["name"]
         raise ValidationFailed(message, errors={"name": [message]}) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(actor=actor, action="create", obj=calendar, changes=diff({}, _snapshot(calendar)))
     return calendar
 
@@ -292,8 +305,43 @@ def update_calendar(*, actor, calendar_id: int, data: dict) -> BusinessCalendar:
         raise ValidationFailed(message, errors={"name": [message]}) from None
     changes = diff(before, _snapshot(calendar))
     if changes:
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(actor=actor, action="update", obj=calendar, changes=changes)
     return calendar
+
+
+def _refuse_if_in_use(calendar: BusinessCalendar) -> None:
+    """A calendar is in use while a policy names it, and also while a running timer does: timers
+    keep the calendar of the policy they started under (a snapshot), so a policy that moved to
+    another calendar still leaves its old one in use until those timers end."""
+    queues = list(
+        OlaPolicy.objects.filter(calendar=calendar)
+        .order_by("queue__name")
+        .values_list("queue__name", flat=True)
+    )
+    if queues:
+        raise Conflict(
+            _("工作日历「%(name)s」仍被这些队列的 OLA 策略使用：%(queues)s。请先为它们换用其他日历")
+            % {"name": calendar.name, "queues": "、".join(queues)},
+            code="in_use",
+        )
+    # Running timers, and met ones of resolved tickets (a reopen resumes them on this calendar).
+    running = (
+        OlaTimer.objects.filter(policy__calendar=calendar.pk)
+        .filter(Q(active=True) | Q(met_at__isnull=False, ticket__status__in=RESOLVED_STATUSES))
+        .values("ticket")
+        .distinct()
+        .count()
+    )
+    if running:
+        raise Conflict(
+            _(
+                "工作日历「%(name)s」仍被 %(count)s 张工单的 OLA 计时使用（计时开始时策略用的是"
+                "这个日历）。等这些工单关闭，或在队列的 OLA 策略页把新策略应用到未结工单后再删除"
+            )
+            % {"name": calendar.name, "count": running},
+            code="in_use",
+        )
 
 
 @transaction.atomic
@@ -302,6 +350,7 @@ def delete_calendar(*, actor, calendar_id: int) -> None:
     calendar = _locked(calendar_id)
     if calendar.is_builtin:
         raise Conflict(_("内置的「%s」日历不能删除") % calendar.name)
+    _refuse_if_in_use(calendar)
     snapshot = _snapshot(calendar)
     name, pk = calendar.name, calendar.pk
     try:
@@ -311,6 +360,7 @@ def delete_calendar(*, actor, calendar_id: int) -> None:
         raise Conflict(
             _("工作日历「%s」仍被 OLA 策略使用，请先为这些策略换用其他日历") % name
         ) from None
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="delete",
@@ -361,6 +411,7 @@ def set_calendar_exception(
     changes = diff(before, {"kind": entry.kind, "note": entry.note})
     if changes:
         BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+        config_cache.bump(config_cache.CALENDARS)
         record_audit(
             actor=actor,
             action="exception.set",
@@ -385,6 +436,7 @@ def remove_calendar_exception(*, actor, calendar_id: int, date) -> bool:
     before = {"kind": entry.kind, "note": entry.note}
     entry.delete()
     BusinessCalendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+    config_cache.bump(config_cache.CALENDARS)
     record_audit(
         actor=actor,
         action="exception.remove",

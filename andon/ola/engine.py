@@ -20,7 +20,9 @@ Rules (see DESIGN.md §3 and the README's "OLA" section):
 
 Every step runs in one transaction with the timer row locked (SKIP LOCKED on PostgreSQL) and
 carries the token stored on the row; a stale token does nothing. Alerts are unique per
-(timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice.
+(timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice. The
+engine writes no notification itself: each alert is a ticket event naming its recipients, which
+the notifications subscriber delivers (`andon.notifications.services.notify_alert`).
 """
 
 from __future__ import annotations
@@ -30,25 +32,24 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from andon.notifications.recipients import is_reachable
-from andon.ola.businesstime import add_business_time, business_seconds_between, spec_for
+from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
+    FINISHED_STATUSES,
+    RESOLVED_STATUSES,
     Alert,
-    BusinessCalendar,
     Metric,
     OlaPolicy,
     OlaTimer,
     TimerState,
 )
+from andon.ola.selectors import calendar_spec, queue_policy
+from andon.tickets import workflow
 
 User = get_user_model()
-
-RESPONSE_EVENT_KINDS = frozenset({"claimed", "commented", "need_info", "resolved"})
-OLA_EVENT_KINDS = frozenset({"ola_warning", "ola_breached", "ola_escalated"})
-RESOLVED_STATUSES = ("to_confirm", "done")
-FINISHED_STATUSES = ("closed", "cancelled")
 
 
 # --- policies and calendars --------------------------------------------------------------------
@@ -67,16 +68,15 @@ def policy_snapshot(policy: OlaPolicy) -> dict:
 
 
 class SpecCache:
-    """Calendar specs for one unit of work (a step, a sweep): calendars can change, so specs are
-    never kept across units."""
+    """Calendar specs for one unit of work (a step, a sweep): the cached read, and one spec per
+    calendar for the whole unit even if the calendar is edited meanwhile."""
 
     def __init__(self):
         self._specs = {}
 
     def get(self, calendar_id: int):
         if calendar_id not in self._specs:
-            calendar = BusinessCalendar.objects.prefetch_related("exceptions").get(pk=calendar_id)
-            self._specs[calendar_id] = spec_for(calendar)
+            self._specs[calendar_id] = calendar_spec(calendar_id)
         return self._specs[calendar_id]
 
 
@@ -104,6 +104,7 @@ def _reschedule(timer: OlaTimer, next_action_at) -> None:
     """Set the next step and a fresh token; the step task is queued once the transaction commits."""
     timer.next_action_at = next_action_at
     timer.token = uuid.uuid4().hex if next_action_at else ""
+    timer.enqueued_at = None  # a new schedule: the sweeper may hand it out when it is due
     if next_action_at is not None:
         # The primary key is read at commit: a new timer is saved after it is planned.
         token, eta = timer.token, next_action_at
@@ -133,7 +134,7 @@ def _plan_running(timer: OlaTimer, spec, now, remaining: int) -> None:
 
 def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[OlaTimer]:
     """Start `queue`'s response and resolution timers for `ticket` (none without a policy)."""
-    policy = OlaPolicy.objects.filter(queue=queue).first() if queue is not None else None
+    policy = queue_policy(queue.pk) if queue is not None else None
     if policy is None:
         return []
     specs = specs or SpecCache()
@@ -154,9 +155,9 @@ def start_timers(*, ticket, queue, now, specs: SpecCache | None = None) -> list[
             created_at=now,
         )
         _plan_running(timer, spec, now, target)
-        timer.save()
         started.append(timer)
-    return started
+    # One insert for both; the step tasks planned above read the ids at commit.
+    return OlaTimer.objects.bulk_create(started)
 
 
 def _live_timers(ticket):
@@ -240,17 +241,21 @@ def _reopen(timer: OlaTimer, spec, now) -> None:
 
 
 def on_ticket_event(*, ticket, event) -> None:
-    """Called by the ticket services for every event, in the same transaction."""
-    if event.kind in OLA_EVENT_KINDS:
-        return
+    """The OLA subscriber of the ticket event pipeline, in the change's transaction."""
+    if event.after.get("alert"):
+        return  # an alert this engine recorded (see _alert), not a change to the ticket
     now = event.created_at
     specs = SpecCache()
     if event.kind == "created":
-        return  # the dispatch event that follows starts the timers
-    if (
-        event.kind in ("dispatched", "undispatched")
-        and not OlaTimer.objects.filter(ticket=ticket, queue=ticket.queue_id, active=True).exists()
+        # The dispatch event that follows starts the timers; until then this ticket has none,
+        # so that dispatch need not look for live ones.
+        ticket._ola_has_no_timers = True
+        return
+    if event.kind in ("dispatched", "undispatched") and (
+        getattr(ticket, "_ola_has_no_timers", False)
+        or not OlaTimer.objects.filter(ticket=ticket, queue=ticket.queue_id, active=True).exists()
     ):
+        ticket._ola_has_no_timers = False
         if ticket.queue_id:
             start_timers(ticket=ticket, queue=ticket.queue, now=now, specs=specs)
         return
@@ -261,6 +266,7 @@ def on_ticket_event(*, ticket, event) -> None:
         if before != after:
             for timer in timers:
                 _stop(timer, now, "transferred")
+            ticket._ola_has_no_timers = True  # every live one is stopped now
             return  # the new queue's timers start with its dispatch event
     if event.kind == "urged":
         _check_urge(ticket, now, timers, specs)
@@ -296,18 +302,15 @@ def on_ticket_event(*, ticket, event) -> None:
 
 
 def _is_response(ticket, event) -> bool:
-    if event.kind not in RESPONSE_EVENT_KINDS or event.actor_id is None:
-        return False
-    if event.actor_id in (ticket.requester_id, ticket.created_by_id) and event.kind != "claimed":
-        return False
-    return not (event.kind == "commented" and event.after.get("internal"))
+    """The one rule of what answers the requester (`tickets.workflow.counts_as_response`)."""
+    return workflow.is_response_event(event, ticket)
 
 
 def _check_urge(ticket, now, timers, specs) -> None:
     urge_timers = [t for t in timers if t.metric == Metric.URGE]
     if urge_timers or not ticket.queue_id:
         return
-    policy = OlaPolicy.objects.filter(queue_id=ticket.queue_id).first()
+    policy = queue_policy(ticket.queue_id)
     if policy is None or not policy.urge_threshold or ticket.urge_count < policy.urge_threshold:
         return
     timer = OlaTimer.objects.create(
@@ -421,9 +424,10 @@ def _escalate(timer: OlaTimer, ticket, now) -> bool:
 
 
 def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> None:
-    from andon.notifications.models import Notification
-    from andon.notifications.outbox import enqueue_for_notifications, enqueue_webhooks
-    from andon.tickets.services import record_event
+    """Record the alert on the ticket and hand its recipients to notifications: the event names
+    them and carries the delivery key "ola:<timer>:<level>", so the outbox copies are unique per
+    (timer, level, recipient, channel) and a retried step never alerts twice."""
+    from andon.tickets.events import record_event
 
     # Under the timer's row lock nobody else alerts this level; the unique constraint is the
     # last guard. People already told at this level are not told again (a re-planned timer).
@@ -443,7 +447,7 @@ def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> Non
         "ola_breached": f"{metric}已超时，已通知 {names}",
         "ola_escalated": f"{metric}超时升级到第 {level} 级，已通知 {names}",
     }[kind]
-    event = record_event(
+    record_event(
         ticket=ticket,
         kind=kind,
         actor=None,
@@ -452,36 +456,10 @@ def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> Non
             "level": level,
             "timer": timer.pk,
             "recipients": [{"id": u.pk, "name": u.name} for u in users],
+            "alert": f"ola:{timer.pk}:{level}",
         },
         note=note,
         at=now,
-    )
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u,
-                ticket=ticket,
-                event=event,
-                kind=kind,
-                title=f"{ticket.number} {note}"[:200],
-                body=ticket.title,
-                created_at=now,
-            )
-            for u in users
-        ],
-        ignore_conflicts=True,
-    )
-    enqueue_for_notifications(notifications, key_prefix=f"ola:{timer.pk}:{level}")
-    enqueue_webhooks(
-        kind=kind.replace("_", "."),
-        key=f"ola:{timer.pk}:{level}",
-        payload={
-            "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
-            "metric": timer.metric,
-            "level": level,
-            "recipients": [u.username for u in users],
-        },
-        ticket=ticket,
     )
 
 
@@ -493,17 +471,67 @@ def _due_text(timer: OlaTimer) -> str:
 
 # --- the sweeper ----------------------------------------------------------------------------------
 
+# A step handed to a worker is not handed out again before this: long enough for a queued chunk
+# to run behind a backlog, short enough that a task lost with its worker is retried soon.
+ENQUEUE_LEASE = timedelta(minutes=2)
+SWEEP_PAGE = 1000  # due timers claimed per query
+STEP_CHUNK = 100  # steps per worker task
 
-def sweep(*, now=None, limit: int = 5000) -> int:
-    """Run every step that is due but was not run (a lost task, a worker that died)."""
+
+def sweep(*, now=None, limit: int = 100_000, chunk: int = STEP_CHUNK) -> int:
+    """Hand every due step to the workers, `chunk` steps per task; returns how many were handed.
+
+    Due timers are walked in (next_action_at, id) order, a page at a time, along the index.
+    Each handed timer gets `enqueued_at`, so the next sweep leaves it alone while its task waits
+    in the queue; the state stays in the row, so a task lost with its worker is handed out again
+    once ENQUEUE_LEASE has passed (the row is still due). Call it outside a transaction (the
+    periodic task does): a chunk must not reach a worker before its claim is committed.
+    """
     now = now or timezone.now()
-    due = list(
-        OlaTimer.objects.filter(next_action_at__lte=now)
-        .order_by("next_action_at")
-        .values_list("pk", "token")[:limit]
+    handed = 0
+    after = None
+    while handed < limit:
+        page = _claim_due(now=now, after=after, size=min(SWEEP_PAGE, limit - handed))
+        if not page:
+            break
+        after = page[-1][:2]
+        for start in range(0, len(page), chunk):
+            _enqueue_steps([(pk, token) for _, pk, token in page[start : start + chunk]])
+        handed += len(page)
+    return handed
+
+
+def _claim_due(*, now, after, size: int) -> list[tuple]:
+    """Mark up to `size` due, unhanded timers after the keyset `after` as handed out."""
+    due = OlaTimer.objects.filter(next_action_at__lte=now).filter(
+        Q(enqueued_at=None) | Q(enqueued_at__lte=now - ENQUEUE_LEASE)
     )
-    done = 0
-    for timer_id, token in due:
-        if step(timer_id=timer_id, token=token, now=now) not in ("stale", "not_due"):
-            done += 1
-    return done
+    if after is not None:
+        at, pk = after
+        due = due.filter(Q(next_action_at__gt=at) | Q(next_action_at=at, id__gt=pk))
+    due = due.order_by("next_action_at", "id")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            # A row locked by a running step is skipped: that step reschedules it anyway.
+            due = due.select_for_update(skip_locked=True)
+        page = list(due.values_list("next_action_at", "pk", "token")[:size])
+        OlaTimer.objects.filter(pk__in=[pk for _, pk, _ in page]).update(enqueued_at=now)
+    return page
+
+
+def _enqueue_steps(steps: list[tuple[int, str]]) -> None:
+    from andon.ola.tasks import ola_steps_task
+
+    ola_steps_task(steps)
+
+
+def run_steps(*, steps, now=None) -> dict[str, int]:
+    """Run a chunk of (timer id, token) steps handed out by the sweeper; {outcome: count}.
+
+    Each step is its own transaction with its timer row locked (SKIP LOCKED on PostgreSQL), so
+    a worker never waits for a row another worker is stepping and never steps it twice."""
+    outcomes: dict[str, int] = {}
+    for timer_id, token in steps:
+        outcome = step(timer_id=timer_id, token=token, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

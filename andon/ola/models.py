@@ -108,10 +108,19 @@ class OlaPolicy(models.Model):
         return f"OLA {self.queue}"
 
 
+# Ticket statuses in which the timers stop. The OLA configuration sits below tickets (DESIGN.md
+# §4 "Layers") and cannot import the ticket models, so their values are named here.
+FINISHED_STATUSES = ("closed", "cancelled")
+
+
 class Metric(models.TextChoices):
     RESPONSE = "response", _("响应")
     RESOLUTION = "resolution", _("解决")
     URGE = "urge", _("催单")
+
+
+# Ticket statuses in which a met resolution timer still counts (the requester may reopen).
+RESOLVED_STATUSES = ("to_confirm", "done")
 
 
 class TimerState(models.TextChoices):
@@ -154,6 +163,9 @@ class OlaTimer(models.Model):
     level = models.SmallIntegerField(default=-1)
     next_action_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=32, blank=True)
+    # When the sweeper last handed this due step to a worker: it is not handed out again until
+    # ENQUEUE_LEASE has passed (a task lost with its worker), and any reschedule clears it.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     alerted_user_ids = models.JSONField(default=list, blank=True)
     met_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
@@ -163,7 +175,8 @@ class OlaTimer(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["next_action_at"], name="ola_timer_due"),
+            # The sweeper walks due timers in (next_action_at, id) order, a page at a time.
+            models.Index(fields=["next_action_at", "id"], name="ola_timer_due"),
             models.Index(fields=["ticket", "active"], name="ola_timer_ticket"),
             models.Index(fields=["queue", "metric", "state"], name="ola_timer_queue"),
         ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import PermissionDenied, ValidationFailed
 from andon.ola import engine
 from andon.ola.businesstime import business_seconds_between
@@ -107,6 +108,7 @@ def save_policy(*, actor, queue, data: dict) -> OlaPolicy:
     policy.save()
     changes = diff(before, _snapshot(policy))
     if changes:
+        config_cache.bump(config_cache.OLA_POLICIES)
         record_audit(actor=actor, action="ola_policy", obj=queue, changes=changes)
     return policy
 

@@ -7,9 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from andon.ola import engine
-from andon.ola.businesstime import business_seconds_between, is_business_time
-from andon.ola.calendar_services import calendar_warnings
+from andon.core import config_cache
+from andon.ola.businesstime import business_seconds_between, is_business_time, spec_for
 from andon.ola.models import BusinessCalendar, CalendarException, OlaPolicy, OlaTimer, TimerState
 
 
@@ -26,11 +25,35 @@ def calendar_or_none(calendar_id) -> BusinessCalendar | None:
 
 
 def warnings_for(calendar: BusinessCalendar) -> list[str]:
+    # Imported here: the calendar services read the engine, which reads its configuration here.
+    from andon.ola.calendar_services import calendar_warnings
+
     return calendar_warnings(calendar)
 
 
 def policy_for_queue(queue) -> OlaPolicy | None:
     return OlaPolicy.objects.filter(queue=queue).select_related("calendar").first()
+
+
+def queue_policy(queue_id: int) -> OlaPolicy | None:
+    """The queue's OLA policy (None without one), as the engine applies it; cached until a
+    policy is saved."""
+    return config_cache.get(
+        config_cache.OLA_POLICIES,
+        ("policy", queue_id),
+        lambda: OlaPolicy.objects.filter(queue_id=queue_id).first(),
+    )
+
+
+def calendar_spec(calendar_id: int):
+    """The business-time spec of a calendar (its week, exception dates and holiday package),
+    cached until a calendar or its exceptions change. Specs are immutable, so one is shared."""
+
+    def load():
+        calendar = BusinessCalendar.objects.prefetch_related("exceptions").get(pk=calendar_id)
+        return spec_for(calendar)
+
+    return config_cache.get(config_cache.CALENDARS, ("spec", calendar_id), load, immutable=True)
 
 
 # --- a ticket's timers -----------------------------------------------------------------------
@@ -101,8 +124,7 @@ def ticket_timers(ticket, *, now=None, current_queue_only: bool = False) -> list
     if current_queue_only:
         qs = qs.filter(queue_id=ticket.queue_id)
     timers = list(qs)
-    specs = engine.SpecCache()
-    return [timer_view(t, specs.get(t.policy["calendar"]), now) for t in timers]
+    return [timer_view(t, calendar_spec(t.policy["calendar"]), now) for t in timers]
 
 
 def ticket_ola(ticket, *, now=None) -> dict:
@@ -126,6 +148,8 @@ def skipped_alert_recipients(queue) -> list:
         .select_related("main_department")
         .order_by("id")
     )
+    from andon.ola import engine  # the engine reads its configuration through this module
+
     people = {u.pk: u for u in members}
     for group in engine.escalation_groups(members):
         people.update((u.pk, u) for u in group if u.is_active)

@@ -37,3 +37,9 @@ def my_tickets(user) -> QuerySet[Ticket]:
     if not getattr(user, "is_authenticated", False):
         return Ticket.objects.none()
     return with_list_relations(Ticket.objects.filter(requester=user)).order_by("-id")
+
+
+def public_comments(ticket: Ticket):
+    """What the portal shows of a ticket's conversation: never internal comments, even to staff
+    who filed it (the portal is the requester's view)."""
+    return ticket.comments.filter(is_internal=False).select_related("author")

@@ -1,6 +1,7 @@
 """Writes for the requester portal: one-time sign-in links for external contacts, the contact's
-portal user, and filing a ticket from the portal. Ticket actions themselves are the desk's
-services (`andon.tickets.services`), called with the requester as the actor."""
+portal user, and the portal origin of a ticket (filing itself is `create_ticket` with
+`origin={"kind": "portal"}`). Ticket actions are the desk's services (`andon.tickets.services`),
+called with the requester as the actor."""
 
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ from django.utils.translation import gettext as _
 from andon.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from andon.customers.models import Contact, TicketOrigin
 from andon.portal.models import MagicLink, PortalAccount
-from andon.portal.selectors import is_portal_contact, may_use_portal
-from andon.tickets import services as ticket_services
-from andon.tickets.models import Channel, Ticket
+from andon.portal.selectors import is_portal_contact
+from andon.tickets.models import Ticket
 
 User = get_user_model()
 log = logging.getLogger(__name__)
@@ -99,6 +99,26 @@ def consume_magic_link(*, token: str) -> tuple[User, str]:
     return portal_user_for(link.contact), link.next_path
 
 
+def revoke_contact_access(contact: Contact, old_email: str) -> None:
+    """The contact's address changed: links sent to the old one stop working and the portal
+    user's sessions end (a new unusable password changes the session's auth hash, which Django
+    checks on every request); the user takes the new address."""
+    now = timezone.now()
+    MagicLink.objects.filter(contact=contact, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    account = PortalAccount.objects.select_related("user").filter(contact=contact).first()
+    if account is None:
+        return
+    from andon.accounts.services import revoke_api_tokens
+
+    user = account.user
+    user.set_unusable_password()
+    user.email = contact.email
+    user.save(update_fields=["password", "email"])
+    revoke_api_tokens(user=user)
+
+
 def portal_user_for(contact: Contact) -> User:
     account = PortalAccount.objects.select_related("user").filter(contact=contact).first()
     if account is not None:
@@ -119,52 +139,25 @@ def portal_user_for(contact: Contact) -> User:
     return user
 
 
-@transaction.atomic
-def file_portal_ticket(
-    *,
-    actor,
-    title,
-    catalog_entry_id,
-    description: str = "",
-    priority=None,
-    custom_fields: dict | None = None,
-    attachments=(),
-) -> Ticket:
-    """A requester files from the portal: channel `portal`; a contact's ticket records its origin
-    (contact and customer) in the same transaction."""
-    if not may_use_portal(actor):
-        raise PermissionDenied(_("没有使用服务门户的权限"))
-    cleaned_fields = _clean_fields(catalog_entry_id, custom_fields)
-    ticket = ticket_services.create_ticket(
-        actor=actor,
-        title=title,
-        catalog_entry_id=catalog_entry_id,
-        description=description,
-        priority=priority,
-        channel=Channel.PORTAL,
-        custom_fields=cleaned_fields,
-        attachments=attachments,
+# --- the portal origin of a ticket ------------------------------------------------------------
+
+
+def clean_portal_origin(actor, details: dict) -> tuple[dict, object]:
+    """A contact's ticket names the contact (and their customer) in its origin; an employee's
+    needs nothing more. Registered with `andon.tickets.origins` (see PortalConfig.ready)."""
+    if not is_portal_contact(actor):
+        return {}, None
+    contact = actor.portal_account.contact
+    return {"contact": {"id": contact.pk, "name": contact.name}}, contact
+
+
+def record_portal_origin(ticket: Ticket, contact: Contact | None) -> None:
+    if contact is None:
+        return
+    TicketOrigin.objects.create(
+        ticket=ticket,
+        contact=contact,
+        customer_id=contact.customer_id,
+        external_userid=contact.external_userid or "",
+        details={"contact": contact.name, "email": contact.email},
     )
-    if is_portal_contact(actor):
-        contact = actor.portal_account.contact
-        TicketOrigin.objects.create(
-            ticket=ticket,
-            contact=contact,
-            customer_id=contact.customer_id,
-            external_userid=contact.external_userid or "",
-            details={"contact": contact.name, "email": contact.email},
-        )
-    return ticket
-
-
-def _clean_fields(catalog_entry_id, values):
-    """Custom fields validated against the entry's templates when the fields app has them."""
-    try:
-        from andon.fields.validation import clean_custom_fields
-    except ImportError:  # pragma: no cover - the fields app is part of the product
-        return values or {}
-    try:
-        entry = ticket_services.validate_catalog_entry(catalog_entry_id)
-    except ValidationFailed:
-        return values or {}  # create_ticket reports the catalog error with the others
-    return clean_custom_fields(entry=entry, values=values or {})

@@ -16,19 +16,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from andon.catalog.models import CatalogEntry
 from andon.core import throttling
-from andon.core.api import parse_id
 from andon.core.errors import ServiceError
+from andon.core.validation import parse_id
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
 from andon.portal.middleware import PORTAL_SESSION_KEY
-from andon.tickets import policies
 from andon.tickets import services as ticket_services
+from andon.tickets import workflow
 from andon.tickets.forms import catalog_tree
-from andon.tickets.models import OPEN_STATUSES, Status
+from andon.tickets.selectors import get_visible_ticket
 
 
 def portal_user_required(view):
@@ -136,8 +137,9 @@ def new_ticket(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = services.file_portal_ticket(
+                ticket = ticket_services.create_ticket(
                     actor=request.user,
+                    origin={"kind": "portal"},
                     title=data["title"],
                     catalog_entry_id=data["catalog_entry"] or None,
                     description=data["description"],
@@ -162,60 +164,45 @@ def new_ticket(request):
 
 
 def _my_ticket(request, pk):
-    ticket = selectors.my_tickets(request.user).filter(pk=pk).first()
-    if ticket is None:
-        raise Http404(_("工单不存在或无权查看"))
-    return ticket
+    """Only the requester's own tickets, even for staff (`selectors.my_tickets`); 404 otherwise."""
+    return get_visible_ticket(request.user, pk, within=selectors.my_tickets(request.user))
 
 
 @portal_user_required
 @require_GET
 def ticket_detail(request, pk):
     ticket = _my_ticket(request, pk)
-    comments = ticket.comments.filter(is_internal=False).select_related("author")
-    user = request.user
-    actions = {
-        "comment": ticket.status not in (Status.CLOSED, Status.CANCELLED),
-        "urge": ticket.status in OPEN_STATUSES and policies.can_urge(user, ticket),
-        "confirm": ticket.status == Status.TO_CONFIRM,
-        "reopen": ticket.status in (Status.TO_CONFIRM, Status.DONE),
-        "resume": ticket.status == Status.NEED_INFO,
-        "cancel": ticket.status in OPEN_STATUSES,
-    }
+    comments = selectors.public_comments(ticket)
+    available = workflow.available_actions(request.user, ticket, workflow.PORTAL)
     return render(
         request,
         "portal/ticket.html",
-        {"ticket": ticket, "comments": comments, "actions": actions},
+        {"ticket": ticket, "comments": comments, "actions": dict.fromkeys(available, True)},
     )
 
 
-ACTIONS = {
-    "comment": lambda t, u, note: ticket_services.add_comment(ticket_id=t, actor=u, body=note),
-    "urge": lambda t, u, note: ticket_services.urge_ticket(ticket_id=t, actor=u, note=note),
-    "confirm": lambda t, u, note: ticket_services.confirm_ticket(ticket_id=t, actor=u, note=note),
-    "reopen": lambda t, u, note: ticket_services.reopen_ticket(ticket_id=t, actor=u, reason=note),
-    "resume": lambda t, u, note: ticket_services.resume_ticket(ticket_id=t, actor=u, note=note),
-    "cancel": lambda t, u, note: ticket_services.cancel_ticket(ticket_id=t, actor=u, reason=note),
-}
+# Lazy: built at import, translated per request into the visitor's language.
 DONE_MESSAGES = {
-    "comment": _("评论已发表"),
-    "urge": _("已催单"),
-    "confirm": _("已确认完成，感谢反馈"),
-    "reopen": _("工单已重新打开"),
-    "resume": _("已补充信息，工单恢复处理"),
-    "cancel": _("工单已取消"),
+    "comment": gettext_lazy("评论已发表"),
+    "urge": gettext_lazy("已催单"),
+    "confirm": gettext_lazy("已确认完成，感谢反馈"),
+    "reopen": gettext_lazy("工单已重新打开"),
+    "resume": gettext_lazy("已补充信息，工单恢复处理"),
+    "cancel": gettext_lazy("工单已取消"),
 }
 
 
 @portal_user_required
 @require_POST
 def ticket_action(request, pk, action):
-    if action not in ACTIONS:
+    if action not in workflow.names(workflow.PORTAL):
         raise Http404
     ticket = _my_ticket(request, pk)
-    note = request.POST.get("note", "")
+    step = workflow.get(action)
+    # The portal's one text box is the action's first input (the comment's body, the note).
+    text = {step.inputs[0].argument: request.POST.get("note", "")} if step.inputs else {}
     try:
-        ACTIONS[action](ticket.pk, request.user, note)
+        getattr(ticket_services, step.service)(ticket_id=ticket.pk, actor=request.user, **text)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:

@@ -8,7 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from andon.core.api import IdField, PermissionByMethod, error_responses, parse_id
+from andon.core.api import (
+    IdField,
+    PermissionByMethod,
+    editable_body,
+    error_responses,
+    parse_id,
+)
 from andon.core.errors import NotFound
 from andon.queues import selectors, services
 from andon.queues.models import DispatchRule, Queue, QueueMembership
@@ -122,7 +128,7 @@ class QueueUpdateSerializer(serializers.Serializer):
 class QueueDetailView(generics.RetrieveAPIView):
     serializer_class = QueueSerializer
     permission_classes = [PermissionByMethod]
-    required_perms = {"PATCH": "queues.manage"}
+    required_perms = {"PATCH": "queues.manage", "PUT": "queues.manage"}
 
     @extend_schema(
         operation_id="queues_update",
@@ -131,10 +137,26 @@ class QueueDetailView(generics.RetrieveAPIView):
     )
     def patch(self, request, *args, **kwargs):
         queue = self.get_object()
-        serializer = QueueUpdateSerializer(data=request.data, partial=True)
+        body = editable_body(
+            request.data,
+            write=QueueUpdateSerializer,
+            read=QueueSerializer,
+            current=QueueSerializer(queues_with_members().get(pk=queue.pk)).data,
+        )
+        serializer = QueueUpdateSerializer(data=body, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_queue(actor=request.user, queue_id=queue.pk, **serializer.validated_data)
         return Response(QueueSerializer(queues_with_members().get(pk=queue.pk)).data)
+
+    @extend_schema(
+        operation_id="queues_replace",
+        request=QueueUpdateSerializer,
+        responses={200: QueueSerializer, **error_responses(400, 401, 403, 404)},
+        description="The GET representation with your edits: read-only fields are ignored, "
+        "unknown ones refused.",
+    )
+    def put(self, request, *args, **kwargs):
+        return self.patch(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="queues_retrieve",

@@ -1,18 +1,29 @@
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from andon.core import config_cache
 from andon.queues.models import Queue, QueueMembership
 
 
 def member_queue_ids(user) -> set[int]:
-    """Ids of the queues this user belongs to (memoised on the user object for one request)."""
+    """Ids of the queues this user belongs to (memoised on the user object for one request, and
+    cached across requests until queue membership changes)."""
     cached = getattr(user, "_member_queue_ids", None)
     if cached is None:
         if not getattr(user, "is_authenticated", False):
             cached = set()
         else:
             cached = set(
-                QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True)
+                config_cache.get(
+                    config_cache.QUEUES,
+                    ("member_of", user.pk),
+                    lambda: frozenset(
+                        QueueMembership.objects.filter(user=user).values_list("queue_id", flat=True)
+                    ),
+                    immutable=True,
+                )
             )
         user._member_queue_ids = cached
     return cached
@@ -31,21 +42,39 @@ def member_ids(queue: Queue) -> list[int]:
     )
 
 
-def dispatch_candidates(queue: Queue):
-    """Members who can take a new ticket now: active accounts marked available, in the order they
-    joined, each with `open_count` (their unfinished tickets in any queue)."""
-    from andon.tickets.models import UNFINISHED_STATUSES
+@dataclass
+class Roster:
+    member_ids: list[int]  # every member, in the order they joined (the round-robin order)
+    candidates: list  # members who can take a new ticket now, in the same order
 
-    return (
-        queue.members.filter(is_active=True, is_available=True)
-        .annotate(
-            open_count=Count(
-                "assigned_tickets",
-                filter=Q(assigned_tickets__status__in=UNFINISHED_STATUSES),
-            )
-        )
-        .order_by("queue_memberships__id")
+
+def dispatch_roster(queue: Queue, *, loads: bool = False) -> Roster:
+    """The queue's members and which of them can take a new ticket now (active accounts marked
+    available). One query; with `loads`, each candidate also gets `open_count` (their unfinished
+    tickets in any queue) from a second one, which only the least-loaded rule needs."""
+    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
+
+    memberships = list(
+        QueueMembership.objects.filter(queue=queue).select_related("user").order_by("id")
     )
+    candidates = [m.user for m in memberships if m.user.is_active and m.user.is_available]
+    if loads and candidates:
+        counts = dict(
+            Ticket.objects.filter(
+                assignee__in=[u.pk for u in candidates], status__in=UNFINISHED_STATUSES
+            )
+            .values("assignee")
+            .annotate(n=Count("id"))
+            .values_list("assignee", "n")
+        )
+        for user in candidates:
+            user.open_count = counts.get(user.pk, 0)
+    return Roster(member_ids=[m.user_id for m in memberships], candidates=candidates)
+
+
+def dispatch_candidates(queue: Queue) -> list:
+    """Members who can take a new ticket now, in the order they joined, each with `open_count`."""
+    return dispatch_roster(queue, loads=True).candidates
 
 
 def queue_disable_impact(queue: Queue) -> list:

@@ -4,13 +4,16 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
 from andon.audit.services import diff, record_audit
+from andon.core import config_cache
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from andon.core.validation import line_error
 from andon.queues.models import DispatchRule, Queue, QueueMembership
-from andon.queues.selectors import dispatch_candidates, member_ids, queue_disable_impact
+from andon.queues.selectors import dispatch_roster, queue_disable_impact
 
 
 def pick_assignee(*, queue: Queue, exclude: Iterable[int] = ()):
@@ -22,23 +25,30 @@ def pick_assignee(*, queue: Queue, exclude: Iterable[int] = ()):
     enabled flag are read from the locked row and copied onto `queue`, so the caller explains an
     empty result from what was actually decided.
     """
-    with transaction.atomic():
-        locked = Queue.objects.select_for_update(no_key=True).get(pk=queue.pk)
+    # No savepoint of its own: it would cost two statements per ticket, and a failure here fails
+    # the caller's whole change anyway.
+    with transaction.atomic(savepoint=False):
+        locked = (
+            Queue.objects.select_for_update(no_key=True)
+            .only("is_enabled", "dispatch_rule", "last_assigned_id")
+            .get(pk=queue.pk)
+        )
         queue.is_enabled = locked.is_enabled
         queue.dispatch_rule = locked.dispatch_rule
         if not locked.is_enabled or locked.dispatch_rule == DispatchRule.MANUAL:
             return None
+        least_loaded = locked.dispatch_rule == DispatchRule.LEAST_LOADED
+        roster = dispatch_roster(locked, loads=least_loaded)
         excluded = set(exclude)
-        candidates = [u for u in dispatch_candidates(locked) if u.pk not in excluded]
+        candidates = [u for u in roster.candidates if u.pk not in excluded]
         if not candidates:
             return None
-        if locked.dispatch_rule == DispatchRule.LEAST_LOADED:
+        if least_loaded:
             # Ties go to the member who joined first: a stable, explainable order.
             chosen = min(candidates, key=lambda user: user.open_count)
         else:
-            chosen = _next_in_rotation(candidates, locked.last_assigned_id, member_ids(locked))
-        locked.last_assigned = chosen
-        locked.save(update_fields=["last_assigned", "updated_at"])
+            chosen = _next_in_rotation(candidates, locked.last_assigned_id, roster.member_ids)
+        Queue.objects.filter(pk=queue.pk).update(last_assigned=chosen, updated_at=timezone.now())
         queue.last_assigned = chosen
         return chosen
 
@@ -85,6 +95,8 @@ def create_queue(
         errors["name"] = [_("队列名称应为文本")]
     elif not name:
         errors["name"] = [_("请填写队列名称")]
+    elif problem := line_error(name, _("队列名称")):
+        errors["name"] = [problem]
     elif len(name) > QUEUE_NAME_MAX:
         errors["name"] = [
             _("队列名称最多 %(max)s 个字符，当前 %(length)s 个")
@@ -133,6 +145,7 @@ def create_queue(
         message = _("队列「%s」已存在") % name
         raise ValidationFailed(message, errors={"name": [message]}) from None
     QueueMembership.objects.bulk_create([QueueMembership(queue=queue, user_id=pk) for pk in wanted])
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="create", obj=queue, changes=diff({}, _snapshot(queue)))
     return queue
 
@@ -296,6 +309,7 @@ def update_queue(
         _set_members(queue, wanted)
     changes = diff(before, _snapshot(queue))
     if changes:
+        config_cache.bump(config_cache.QUEUES)
         record_audit(actor=actor, action="update", obj=queue, changes=changes)
     return queue
 
@@ -330,6 +344,7 @@ def disable_queue(*, actor, queue_id: int, confirm: bool = False) -> Queue:
     changes = {"is_enabled": [True, False]}
     if affected:
         changes["catalog_entries_without_queue"] = [[], _entry_names(affected)]
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="disable", obj=queue, changes=changes)
     return queue
 
@@ -343,5 +358,6 @@ def enable_queue(*, actor, queue_id: int) -> Queue:
         return queue
     queue.is_enabled = True
     queue.save(update_fields=["is_enabled", "updated_at"])
+    config_cache.bump(config_cache.QUEUES)
     record_audit(actor=actor, action="enable", obj=queue, changes={"is_enabled": [False, True]})
     return queue

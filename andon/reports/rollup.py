@@ -1,7 +1,8 @@
 """Keeping `DailyRollup` true.
 
-Every ticket change goes through `tickets.services.record_event`, which calls `on_ticket_event`
-here in the same transaction: it appends the local days whose numbers the change may move (the
+Every ticket change goes through `tickets.events.record_event`; `on_ticket_event` here is an
+after-commit subscriber of that pipeline (the worker runs it, at least once, from the event's
+durable `fanout_pending` flag): it appends the local days whose numbers the change may move (the
 ticket's creation day, its finishing day before and after, the start days of its OLA timers) to
 `RollupDirtyDay`. `refresh()` — run by the worker every minute and by `andon reports_rollup` —
 recomputes those days from the raw tickets and timers. A day is always recomputed whole, so a
@@ -68,7 +69,8 @@ def day_start(day: date) -> datetime:
 
 
 def on_ticket_event(*, ticket, event) -> None:
-    """Called by `record_event` for every ticket change, in its transaction."""
+    """After commit, from the worker, for each ticket event (see ReportsConfig). Marking a day
+    twice is harmless: a day is always recomputed whole."""
     moments = [ticket.created_at, ticket.resolved_at or ticket.closed_at]
     # A reopen clears resolved_at: the day it used to count on must be recomputed too.
     moments += [parse_datetime(event.before.get(key) or "") for key in ("resolved_at", "closed_at")]

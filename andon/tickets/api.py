@@ -3,7 +3,7 @@ through `andon.tickets.services`; a ServiceError becomes the API's error body.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,26 +12,21 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from andon.core.api import PermissionByMethod, error_responses, parse_id
+from andon.core.api import PermissionByMethod, editable_body, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.core.pagination import TicketCursorPagination
-from andon.tickets import selectors, services
+from andon.tickets import selectors, services, workflow
 from andon.tickets.filters import TicketFilter
 from andon.tickets.models import Attachment, Ticket
 from andon.tickets.serializers import (
-    CancelSerializer,
     CommentCreateSerializer,
     CommentSerializer,
-    NoteSerializer,
-    ReopenSerializer,
-    RequiredNoteSerializer,
-    ResolveSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketEventSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
-    TransferSerializer,
+    action_serializer,
 )
 
 PARSERS = [JSONParser, FormParser, MultiPartParser]
@@ -49,18 +44,6 @@ class TicketCursor(TicketCursorPagination):
             ) from None
 
 
-def _ticket_pk(value) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return pk
-
-
-def _require_visible(user, pk: int) -> None:
-    if not selectors.visible_tickets(user).filter(pk=pk).exists():
-        raise NotFound(_("工单不存在或无权查看"))
-
-
 def _list_queryset(user):
     return selectors.with_list_relations(selectors.visible_tickets(user)).select_related(
         "created_by"
@@ -68,24 +51,11 @@ def _list_queryset(user):
 
 
 def get_ticket(request, ticket_id) -> Ticket:
-    """The ticket as the detail body needs it; 404 when missing or not visible to the caller."""
-    ticket = (
-        selectors.ticket_detail_queryset(request.user)
-        .select_related("created_by")
-        .filter(pk=_ticket_pk(ticket_id))
-        .first()
+    """The ticket as the detail body needs it (its files prefetched); NotFound (404) when missing
+    or not visible to the caller."""
+    return selectors.get_visible_ticket(
+        request.user, ticket_id, within=selectors.ticket_detail_queryset(request.user)
     )
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
-
-
-def get_visible_ticket(request, ticket_id) -> Ticket:
-    """The bare ticket row (enough for the policies), 404 when not visible to the caller."""
-    ticket = selectors.visible_tickets(request.user).filter(pk=_ticket_pk(ticket_id)).first()
-    if ticket is None:
-        raise NotFound(_("工单不存在或无权查看"))
-    return ticket
 
 
 def _ticket_after_action(ticket_id: int) -> Ticket | None:
@@ -115,6 +85,27 @@ def detail_response(
             raise
     body = TicketDetailSerializer(ticket, context={"request": request}).data
     return Response(body, status=status_code)
+
+
+def valid_body(request, ticket_id, serializer_class) -> dict:
+    """The validated body of an action on a ticket. Visibility comes first (a ticket the caller
+    may not see is 404 whatever the body says), but the service checks it anyway under the
+    ticket's lock, so it is looked up here only when the body is refused."""
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        selectors.get_visible_ticket(request.user, ticket_id)
+        serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def created_response(request, ticket: Ticket) -> Response:
+    """The body of a ticket just filed, from the objects the service wrote instead of a second
+    read: its filer may always see it, and every file it has hangs on the ticket itself (no
+    comment yet), so all of them are shown; without uploads in the request there are none."""
+    files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
+    prefetch_related_objects([ticket], Prefetch("attachments", queryset=files))
+    body = TicketDetailSerializer(ticket, context={"request": request}).data
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 # --- list, create, read, edit ---------------------------------------------------------------
@@ -164,8 +155,9 @@ class TicketListView(generics.ListAPIView):
             requester=data["requester"],
             channel=data["channel"],
             attachments=data["attachments"],
+            origin={"kind": "api"},
         )
-        return detail_response(request, ticket.pk, status_code=status.HTTP_201_CREATED)
+        return created_response(request, ticket)
 
 
 class TicketDetailView(APIView):
@@ -186,131 +178,99 @@ class TicketDetailView(APIView):
         "assignee change only through the action endpoints.",
     )
     def patch(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
-        _require_visible(request.user, pk)
-        serializer = TicketUpdateSerializer(data=request.data)
+        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
+        body = editable_body(
+            request.data,
+            write=TicketUpdateSerializer,
+            read=TicketDetailSerializer,
+            current=detail_response(request, pk).data,
+        )
+        serializer = TicketUpdateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         services.update_ticket(ticket_id=pk, actor=request.user, **serializer.validated_data)
         return detail_response(request, pk)
+
+    @extend_schema(
+        operation_id="tickets_update",
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+        description="The GET representation with your edits to title, description, priority "
+        "or custom fields. Other fields sent back unchanged are ignored; changing one of them "
+        "(status, queue, assignee …) is refused — use the action endpoints.",
+    )
+    def put(self, request, ticket_id):
+        return self.patch(request, ticket_id)
 
 
 # --- actions --------------------------------------------------------------------------------
 
 
-# Each action is a subclass made by `_action`: its service, its request body, and which body
-# fields the service takes under which keyword.
+# One endpoint per action of the workflow table that has its own address (`edit` is PATCH on the
+# ticket, `comment` POST on its comments): its body is made from the action's inputs, and the
+# body's fields reach the service under the inputs' keywords.
 class TicketActionView(APIView):
-    """POST runs one service on the ticket and answers with the updated ticket."""
+    """POST runs one action's service on the ticket and answers with the updated ticket."""
 
     parser_classes = PARSERS
-    request_serializer = None
-    service = None
-    arguments: dict[str, str] = {}
+    step: workflow.Action  # not `action`: DRF and drf-spectacular read that name
+    body: type | None = None  # the request serializer, made once from the action's inputs
 
     def post(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
-        # Visibility first: a ticket the caller may not see is 404 whatever the body says.
-        _require_visible(request.user, pk)
         data: dict = {}
-        if self.request_serializer is not None:
-            serializer = self.request_serializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        kwargs = {keyword: data[field] for keyword, field in self.arguments.items()}
-        type(self).service(ticket_id=pk, actor=request.user, **kwargs)
+        if self.body is not None:
+            data = valid_body(request, ticket_id, self.body)
+        pk = selectors.ticket_pk(ticket_id)
+        if pk is None:
+            raise NotFound(_("工单不存在或无权查看"))
+        kwargs = {spec.argument: data[spec.name] for spec in self.step.inputs}
+        getattr(services, self.step.service)(ticket_id=pk, actor=request.user, **kwargs)
         return detail_response(request, pk, after_action=True)
 
 
-def _action(name, summary, service, request_serializer=None, errors=(), **arguments):
-    """An action endpoint; `arguments` maps the service's keywords to request-body fields."""
+SUMMARIES = {
+    "claim": "make the caller the assignee",
+    "urge": "urge the assignee",
+    "transfer": "to another queue (re-dispatched) and/or a person",
+    "need-info": "ask the requester for information",
+    "resume": "back to processing",
+    "resolve": "hand over for confirmation",
+    "confirm": "the requester accepts",
+    "reopen": "back to processing",
+    "close": "closed for good",
+    "cancel": "withdrawn by the requester",
+}
+# Refusals beyond the workflow's own 403/409 (and 400 for a body).
+EXTRA_ERRORS = {"urge": (429,)}
 
+
+def _action_view(action: workflow.Action) -> type[TicketActionView]:
     def post(self, request, ticket_id):
         return TicketActionView.post(self, request, ticket_id)
 
+    body = action_serializer(action)
+    errors = (*((400,) if body else ()), 401, 403, 404, 409, *EXTRA_ERRORS.get(action.name, ()))
     schema = extend_schema(
-        operation_id=f"tickets_{name}",
-        summary=summary,
-        request=request_serializer,
+        operation_id="tickets_" + action.name.replace("-", "_"),
+        summary=f"{action.label}: {SUMMARIES.get(action.name, '')}",
+        request=body,
         responses={
             200: OpenApiResponse(TicketDetailSerializer, description="the updated ticket"),
-            **error_responses(*(errors or (400, 401, 403, 404, 409))),
+            **error_responses(*errors),
         },
     )
     return type(
-        f"{name.title().replace('_', '')}View",
+        "".join(part.title() for part in action.name.split("-")) + "View",
         (TicketActionView,),
-        {
-            "request_serializer": request_serializer,
-            "service": staticmethod(service),
-            "arguments": arguments,
-            "post": schema(post),
-            "__module__": __name__,
-        },
+        {"step": action, "body": body, "post": schema(post), "__module__": __name__},
     )
 
 
-ClaimView = _action(
-    "claim",
-    "认领: make the caller the assignee",
-    services.claim_ticket,
-    errors=(401, 403, 404, 409),
-)
-UrgeView = _action(
-    "urge",
-    "催单: urge the assignee",
-    services.urge_ticket,
-    NoteSerializer,
-    errors=(400, 401, 403, 404, 409, 429),
-    note="note",
-)
-TransferView = _action(
-    "transfer",
-    "转单: to another queue (re-dispatched) and/or a person",
-    services.transfer_ticket,
-    TransferSerializer,
-    queue_id="queue",
-    assignee_id="assignee",
-    note="note",
-)
-NeedInfoView = _action(
-    "need_info",
-    "要求补充: ask the requester for information",
-    services.request_info,
-    RequiredNoteSerializer,
-    note="note",
-)
-ResumeView = _action(
-    "resume", "补充完成: back to processing", services.resume_ticket, NoteSerializer, note="note"
-)
-ResolveView = _action(
-    "resolve",
-    "解决: hand over for confirmation",
-    services.resolve_ticket,
-    ResolveSerializer,
-    resolution="resolution",
-)
-ConfirmView = _action(
-    "confirm",
-    "确认完成: the requester accepts",
-    services.confirm_ticket,
-    NoteSerializer,
-    note="note",
-)
-ReopenView = _action(
-    "reopen",
-    "重新打开: back to processing",
-    services.reopen_ticket,
-    ReopenSerializer,
-    reason="reason",
-)
-CloseView = _action("close", "关闭", services.close_ticket, NoteSerializer, note="note")
-CancelView = _action(
-    "cancel",
-    "取消: withdrawn by the requester",
-    services.cancel_ticket,
-    CancelSerializer,
-    reason="reason",
-)
+# The endpoints, by action name, for the URL list.
+ACTION_VIEWS = {
+    name: _action_view(workflow.get(name))
+    for name in workflow.names(workflow.API)
+    if name not in ("edit", "comment")
+}
 
 
 # --- comments, events, attachments ----------------------------------------------------------
@@ -324,7 +284,7 @@ class TicketCommentsView(generics.GenericAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        ticket = get_visible_ticket(self.request, self.kwargs["ticket_id"])
+        ticket = selectors.get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
         return selectors.ticket_comments(self.request.user, ticket)
 
     @extend_schema(
@@ -344,11 +304,10 @@ class TicketCommentsView(generics.GenericAPIView):
         responses={201: CommentSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, ticket_id):
-        pk = _ticket_pk(ticket_id)
-        _require_visible(request.user, pk)
-        serializer = CommentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = valid_body(request, ticket_id, CommentCreateSerializer)
+        pk = selectors.ticket_pk(ticket_id)
+        if pk is None:
+            raise NotFound(_("工单不存在或无权查看"))
         comment = services.add_comment(
             ticket_id=pk,
             actor=request.user,
@@ -356,12 +315,10 @@ class TicketCommentsView(generics.GenericAPIView):
             is_internal=data["is_internal"],
             attachments=data["attachments"],
         )
-        comment = (
-            type(comment)
-            .objects.select_related("author")
-            .prefetch_related("attachments")
-            .get(pk=comment.pk)
-        )
+        # Answered from what the service wrote: its author is the caller, and its files are the
+        # ones uploaded with this request (none without uploads).
+        files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
+        prefetch_related_objects([comment], Prefetch("attachments", queryset=files))
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -372,7 +329,7 @@ class TicketEventsView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        ticket = get_visible_ticket(self.request, self.kwargs["ticket_id"])
+        ticket = selectors.get_visible_ticket(self.request.user, self.kwargs["ticket_id"])
         return selectors.ticket_events(self.request.user, ticket)
 
     @extend_schema(
@@ -394,7 +351,7 @@ class TicketAttachmentView(APIView):
         },
     )
     def get(self, request, ticket_id, attachment_id):
-        ticket = get_visible_ticket(request, ticket_id)
+        ticket = selectors.get_visible_ticket(request.user, ticket_id)
         pk = parse_id(attachment_id)
         attachment: Attachment | None = (
             selectors.ticket_attachments(request.user, ticket).filter(pk=pk).first() if pk else None

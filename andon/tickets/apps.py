@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class TicketsConfig(AppConfig):
     name = "andon.tickets"
     label = "tickets"
+
+    def ready(self):
+        # Web processes do not autodiscover tasks modules (only the Huey consumer does), so the
+        # fan-out task is wired to the event pipeline here.
+        from andon.accounts.work import register_work
+        from andon.tickets import events, ownership, tasks
+
+        events.set_fanout_scheduler(tasks.fanout_task)
+        # Deactivating a person hands their unfinished tickets over (accounts sits below us).
+        register_work(
+            "tickets",
+            count=ownership.unfinished_ticket_count,
+            hand_over=ownership.hand_over_tickets,
+        )

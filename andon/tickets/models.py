@@ -143,10 +143,20 @@ class TicketEvent(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
+    # The durable record of the after-commit fan-out (see andon.tickets.events): set in the
+    # change's transaction, cleared by the worker once the search index and roll-up saw it.
+    fanout_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["ticket", "kind", "actor"], name="event_ticket_kind_actor")]
+        indexes = [
+            models.Index(fields=["ticket", "kind", "actor"], name="event_ticket_kind_actor"),
+            models.Index(
+                fields=["ticket"],
+                condition=models.Q(fanout_pending=True),
+                name="event_fanout_pending",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"

@@ -2,8 +2,12 @@
 endpoint starts from; `policies.can_view` is the same rule for one loaded ticket."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from andon.accounts.permissions import has_perm
+from andon.catalog.models import CatalogEntry
+from andon.core.errors import NotFound
+from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
 from andon.tickets import policies
 from andon.tickets.models import (
@@ -39,8 +43,40 @@ def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def get_visible_ticket(user, ticket_id) -> Ticket | None:
-    return with_list_relations(visible_tickets(user)).filter(pk=ticket_id).first()
+def ticket_pk(ref) -> int | None:
+    """A ticket id from a URL or a request: 1042, "1042" or "AD-1042"; None when it is none."""
+    if isinstance(ref, bool) or ref is None:
+        return None
+    return parse_number(str(ref))
+
+
+def get_visible_ticket(user, ref, *, within: QuerySet | None = None, for_update=False) -> Ticket:
+    """The one "visible or not found" read: the ticket `ref` names if `user` may see it, else
+    `NotFound` — the same answer for a missing ticket and a hidden one, so nothing leaks. Pages
+    and the API turn it into 404.
+
+    `within` narrows the scope (the portal shows only the requester's own tickets, the API's
+    detail prefetches its files); it must start from `visible_tickets(user)` or be narrower.
+    `for_update` locks the row for the caller's transaction (services): the lock is taken by a
+    bare query and the ticket read by a second one. On PostgreSQL a query that waited for the
+    lock returns the locked row's new version, but rows it joined keep the old snapshot: after
+    losing a claim race, a joined `assignee` would read as NULL though `assignee_id` is set. The
+    second query starts after the lock is ours and sees everything the previous holder
+    committed. NO KEY UPDATE does not block inserts that merely reference the ticket (events,
+    timers) from other transactions."""
+    pk = ticket_pk(ref)
+    ticket = None
+    if pk is not None and for_update:
+        if Ticket.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk").first():
+            ticket = Ticket.objects.select_related("queue", "assignee", "requester").get(pk=pk)
+            if not policies.can_view(user, ticket):
+                ticket = None
+    elif pk is not None:
+        scope = with_list_relations(visible_tickets(user)) if within is None else within
+        ticket = scope.select_related("created_by").filter(pk=pk).first()
+    if ticket is None:
+        raise NotFound(_("工单不存在或无权查看"))
+    return ticket
 
 
 def search_filter(text: str) -> Q:
@@ -91,3 +127,42 @@ def ticket_detail_queryset(user) -> QuerySet[Ticket]:
     return with_list_relations(visible_tickets(user)).prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.filter(_attachment_scope(user)))
     )
+
+
+# --- reads of the ticket pages ------------------------------------------------------------------
+
+
+def tab_tickets(user, tab: str) -> QuerySet[Ticket]:
+    """The list page's tabs: assigned to me, my queues' pool, filed by me, everything visible."""
+    qs = visible_tickets(user)
+    if tab == "assigned":
+        return qs.filter(assignee=user)
+    if tab == "pool":
+        return qs.filter(assignee__isnull=True, queue_id__in=member_queue_ids(user))
+    if tab == "created":
+        return qs.filter(Q(requester=user) | Q(created_by=user))
+    return qs
+
+
+def list_filter_choices() -> tuple[list, list]:
+    """Queues (enabled first) and catalog entries (each parent before its children) to filter by."""
+    queues = list(Queue.objects.order_by("-is_enabled", "id").only("id", "name", "is_enabled"))
+    entries = list(
+        CatalogEntry.objects.select_related("parent").order_by("parent_id", "order", "id")
+    )
+    entries.sort(key=lambda e: (e.parent_id or e.pk, e.parent_id is not None, e.order, e.pk))
+    return queues, entries
+
+
+def transfer_choices() -> list[tuple]:
+    """Enabled queues with their active members, for the transfer form."""
+    queues = list(Queue.objects.filter(is_enabled=True).order_by("id").only("id", "name"))
+    memberships = (
+        QueueMembership.objects.filter(queue__is_enabled=True, user__is_active=True)
+        .select_related("user")
+        .order_by("queue_id", "id")
+    )
+    people: dict[int, list] = {}
+    for membership in memberships:
+        people.setdefault(membership.queue_id, []).append(membership.user)
+    return [(queue, people.get(queue.pk, [])) for queue in queues]

@@ -3,7 +3,6 @@ shape of a request (types, required keys). Every rule about content lives in the
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -13,64 +12,26 @@ from andon.catalog.api import CatalogParentSerializer
 from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
 from andon.core.markdown import render_markdown
 from andon.fields.serializer_fields import CustomFieldsField
-from andon.tickets import policies
+from andon.tickets import workflow
 from andon.tickets.models import (
-    OPEN_STATUSES,
     Attachment,
     Channel,
     Comment,
     Priority,
-    Status,
     Ticket,
     TicketEvent,
 )
 
-User = get_user_model()
-
 # --- what the caller may do now ---------------------------------------------------------------
 
-TICKET_ACTIONS = (
-    "edit",
-    "claim",
-    "urge",
-    "comment",
-    "transfer",
-    "need-info",
-    "resume",
-    "resolve",
-    "confirm",
-    "reopen",
-    "close",
-    "cancel",
-)
+# Names match the action endpoints (`edit` is PATCH, `comment` is POST …/comments/).
+TICKET_ACTIONS = workflow.names(workflow.API)
 
 
 def available_actions(user, ticket: Ticket) -> list[str]:
-    """The actions `user` may take on `ticket` in its current status, by the same policies and
-    status rules the services enforce. Names match the action endpoints (`edit` is PATCH,
-    `comment` is POST …/comments/)."""
-    status = ticket.status
-    working = status in (Status.PENDING, Status.PROCESSING)
-    claimable = ticket.assignee_id is None or (
-        policies.is_assignee(user, ticket) and status == Status.PENDING
-    )
-    checks = {
-        "edit": lambda: policies.can_edit(user, ticket),
-        "claim": lambda: status in OPEN_STATUSES and claimable and policies.can_claim(user, ticket),
-        "urge": lambda: status in OPEN_STATUSES and policies.can_urge(user, ticket),
-        "comment": lambda: status not in (Status.CLOSED, Status.CANCELLED)
-        and policies.can_comment(user, ticket),
-        "transfer": lambda: status in OPEN_STATUSES and policies.can_work(user, ticket),
-        "need-info": lambda: working and policies.can_work(user, ticket),
-        "resume": lambda: status == Status.NEED_INFO and policies.can_resume(user, ticket),
-        "resolve": lambda: working and policies.can_work(user, ticket),
-        "confirm": lambda: status == Status.TO_CONFIRM and policies.can_confirm(user, ticket),
-        "reopen": lambda: status in (Status.TO_CONFIRM, Status.DONE)
-        and policies.can_reopen(user, ticket),
-        "close": lambda: policies.can_close(user, ticket),
-        "cancel": lambda: status in OPEN_STATUSES and policies.can_cancel(user, ticket),
-    }
-    return [name for name in TICKET_ACTIONS if checks[name]()]
+    """The actions `user` may take on `ticket` now: the workflow table's rule, as the services
+    enforce it."""
+    return workflow.available_actions(user, ticket, workflow.API)
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -189,10 +150,17 @@ class TicketEventSerializer(serializers.ModelSerializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
+    """The shape of a create request only: `create_ticket` judges every value, once, for every
+    door (so the API and the pages refuse the same things with the same words)."""
+
     title = serializers.CharField(allow_blank=True, help_text="at most 200 characters")
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    priority = serializers.ChoiceField(
-        choices=Priority.choices, required=False, allow_null=True, default=None
+    priority = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="one of " + ", ".join(Priority.values) + "; default L3",
     )
     catalog_entry = IdField(help_text="a level-2 catalog entry id")
     custom_fields = CustomFieldsField(required=False, default=dict)
@@ -202,18 +170,15 @@ class TicketCreateSerializer(serializers.Serializer):
         default=None,
         help_text="file on behalf of this user (needs tickets.handle); default: the caller",
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.API)
+    channel = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="one of " + ", ".join(Channel.values) + "; default api",
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="multipart only"
     )
-
-    def validate_requester(self, value):
-        if value is None:
-            return None
-        user = User.objects.filter(pk=value).first()
-        if user is None:
-            raise serializers.ValidationError(_("用户不存在"))
-        return user
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -236,37 +201,23 @@ class TicketUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+def _input_field(spec: workflow.Input) -> serializers.Field:
+    """The request field for one of an action's inputs; its content is the service's to judge."""
+    label = str(spec.label)
+    if spec.kind == "id":
+        return IdField(required=False, allow_null=True, default=None, help_text=label)
+    if spec.required:
+        return serializers.CharField(allow_blank=True, help_text=label)
+    return serializers.CharField(required=False, allow_blank=True, default="", help_text=label)
 
 
-class RequiredNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True)
-
-
-class ResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True)
-
-
-class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
-
-
-class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class TransferSerializer(serializers.Serializer):
-    queue = IdField(required=False, allow_null=True, default=None, help_text="target queue id")
-    assignee = IdField(required=False, allow_null=True, default=None, help_text="target person id")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        if attrs.get("queue") is None and attrs.get("assignee") is None:
-            raise serializers.ValidationError(
-                {"queue": [_("队列或处理人至少选一个")]}, code="required"
-            )
-        return attrs
+def action_serializer(action: workflow.Action) -> type[serializers.Serializer] | None:
+    """The request body of an action endpoint, made from the workflow table's inputs."""
+    if not action.inputs:
+        return None
+    name = "".join(part.title() for part in action.name.split("-")) + "Serializer"
+    fields = {spec.name: _input_field(spec) for spec in action.inputs}
+    return type(name, (serializers.Serializer,), {**fields, "__module__": __name__})
 
 
 class CommentCreateSerializer(serializers.Serializer):

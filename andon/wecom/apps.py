@@ -7,7 +7,13 @@ class WecomConfig(AppConfig):
 
     def ready(self) -> None:
         from andon.accounts.chart import register_chart_owner
-        from andon.wecom import contact_handlers  # noqa: F401 - registers the handlers
+        from andon.notifications.channels import register_sender
+        from andon.notifications.models import Channel
+        from andon.wecom import (
+            contact_handlers,  # noqa: F401 - registers the handlers
+            delivery,
+        )
         from andon.wecom.config import chart_owner_reason
 
         register_chart_owner(chart_owner_reason)
+        register_sender(Channel.WECOM, delivery.send, available=delivery.available)

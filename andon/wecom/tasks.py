@@ -1,6 +1,5 @@
-"""Worker entry points for WeCom: callback processing, org chart syncs and housekeeping."""
-
-from datetime import timedelta
+"""Worker entry points for WeCom: callback processing and org chart syncs (processed callbacks
+are purged by the daily retention job, andon.ops.retention)."""
 
 from django.conf import settings
 from huey import crontab
@@ -17,13 +16,6 @@ def process_callbacks_task(object_key: str) -> None:
 @db_periodic_task(crontab(minute="*"))
 def sweep_callbacks_task() -> None:
     services.sweep_callbacks()
-
-
-@db_periodic_task(crontab(minute="17", hour="3"))
-def purge_callbacks_task() -> None:
-    services.purge_processed_callbacks(
-        older_than=timedelta(days=settings.WECOM_CALLBACK_RETENTION_DAYS)
-    )
 
 
 @db_task(retries=0)

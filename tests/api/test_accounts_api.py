@@ -99,7 +99,14 @@ def test_me_describes_the_caller(api, world):
     assert body["department"] == {"id": department.pk, "name": "信息部"}
     assert [r["code"] for r in body["roles"]] == ["handler"]
     assert body["permissions"] == sorted(
-        ["tickets.create", "tickets.handle", "people.view", "knowledge.view", "reports.view"]
+        [
+            "tickets.create",
+            "tickets.handle",
+            "people.view",
+            "customers.view",
+            "knowledge.view",
+            "reports.view",
+        ]
     )
     assert body["queues"] == [{"id": world.queue.pk, "name": "桌面运维"}]
 

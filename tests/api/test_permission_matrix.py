@@ -7,6 +7,7 @@ The ticket under test is filed by `requester` (an agent) and dispatched to `hand
 its queue). `agent` is another agent with no relation to it; `nobody` is signed in without roles.
 """
 
+import dataclasses
 import re
 
 import pytest
@@ -190,6 +191,21 @@ MATRIX: list[Row] = [
 AREAS = area_modules()
 for _area in AREAS:
     MATRIX += _area.ROWS
+# PUT takes the GET representation (whole or in part) exactly as PATCH does: the same rights.
+PUT_TWINS = {
+    "tickets: edit",
+    "queues: edit",
+    "catalog: edit",
+    "fields: edit",
+    "users: edit",
+    "roles: edit",
+}
+MATRIX += [
+    dataclasses.replace(row, name=f"{row.name} (PUT)", method="put")
+    for row in MATRIX
+    if row.name in PUT_TWINS
+]
+assert len([row for row in MATRIX if row.method == "put" and "(PUT)" in row.name]) == 6
 
 
 def _routes(patterns, prefix=""):

@@ -28,6 +28,9 @@ def test_set_up_queue_and_catalog_then_file_a_ticket(new_page, transactional_db,
     # A queue with one member, picked through the htmx search.
     page.goto("/config/queues/")
     page.click("[data-testid=queue-new]")
+    # The form's htmx search binds when its scripts have run: wait for the new page to load,
+    # or a fast fill lands before htmx listens and the search never fires.
+    page.wait_for_url("**/config/queues/new/")
     page.fill("#id_name", "桌面运维")
     page.fill("[data-testid=member-search]", "李管")
     page.click("[data-testid=people-result]:has-text('李管理')")

@@ -46,6 +46,8 @@ def test_portal_magic_link_file_follow_confirm(
     page.get_by_test_id("magic-continue").click()
     page.wait_for_url("**/portal/")
     page.get_by_test_id("portal-new").click()
+    # The entry picker reloads the form from a script: choose only once the page has loaded.
+    page.wait_for_url("**/portal/new/")
     page.select_option("#id_catalog_entry", str(entry.pk))
     page.wait_for_url(f"**/portal/new/?entry={entry.pk}")
     page.fill("#id_title", "发票抬头开错了")

@@ -22,12 +22,15 @@ def publish(editor, title, body="", *, visibility="internal", tags=None, status=
 
 
 def resolved_ticket(*, requester, entry, title, description="", resolution="已处理"):
-    """A ticket filed by `requester`, dispatched to a queue member who resolves it (services)."""
+    """A ticket filed by `requester`, dispatched to a queue member who resolves it (services),
+    after the worker's after-commit fan-out indexed it."""
     ticket = factories.make_ticket(
         actor=requester, entry=entry, title=title, description=description
     )
     ticket.refresh_from_db()
     assert ticket.assignee_id, "the queue needs members (use the `handlers` fixture)"
-    return ticket_services.resolve_ticket(
+    ticket = ticket_services.resolve_ticket(
         ticket_id=ticket.pk, actor=ticket.assignee, resolution=resolution
     )
+    factories.fan_out_pending()
+    return ticket

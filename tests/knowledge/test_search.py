@@ -109,21 +109,27 @@ def test_empty_or_meaningless_queries_find_nothing(editor, reader):
     assert search.search_articles(reader, '"  OR * NEAR(') == []
 
 
-def test_resolved_tickets_are_indexed_and_follow_reopen(entry, handlers, requester):
+def test_resolved_tickets_are_indexed_and_follow_reopen(
+    entry, handlers, requester, django_capture_on_commit_callbacks
+):
+    """The index follows each change once it commits (the after-commit fan-out)."""
     ticket = factories.make_ticket(
         actor=requester, entry=entry, title="VPN 连不上", description="提示证书过期"
     )
     handler = ticket.assignee
     assert not TicketSearch.objects.exists()  # open tickets are not indexed
     assert search.search_tickets(handler, "证书过期") == []
-    ticket_services.resolve_ticket(ticket_id=ticket.pk, actor=handler, resolution="更新证书")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.resolve_ticket(ticket_id=ticket.pk, actor=handler, resolution="更新证书")
     [hit] = search.search_tickets(handler, "证书过期")
     assert hit.id == ticket.pk and "<mark>证书</mark>" in hit.resolution
     assert hit.matched_terms == ["证书", "过期"]
-    ticket_services.reopen_ticket(ticket_id=ticket.pk, actor=requester, reason="还是不行")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.reopen_ticket(ticket_id=ticket.pk, actor=requester, reason="还是不行")
     assert search.search_tickets(handler, "证书过期") == []
-    ticket_services.resolve_ticket(ticket_id=ticket.pk, actor=handler, resolution="重装客户端")
-    ticket_services.confirm_ticket(ticket_id=ticket.pk, actor=requester)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.resolve_ticket(ticket_id=ticket.pk, actor=handler, resolution="重装客户端")
+        ticket_services.confirm_ticket(ticket_id=ticket.pk, actor=requester)
     assert [h.id for h in search.search_tickets(handler, "重装客户端")] == [ticket.pk]
 
 

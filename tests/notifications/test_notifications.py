@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from andon.notifications.models import Notification
 from andon.notifications.services import mark_read, notify_for_event
 from andon.queues.models import Queue
+from andon.queues.services import pick_assignee
 from andon.tickets import services
 from andon.tickets.models import EventKind, Status
 from tests import factories
@@ -59,13 +60,13 @@ def test_a_ticket_of_a_disabled_queue_tells_its_members_it_is_stuck(
 ):
     # Filing under a disabled queue is refused up front; a ticket still lands on one when the
     # queue is disabled while the ticket is being filed (between the check and the dispatch).
-    real_pick = services.pick_assignee
+    real_pick = pick_assignee
 
     def disabled_meanwhile(*, queue, exclude=()):
         Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
         return real_pick(queue=queue, exclude=exclude)
 
-    monkeypatch.setattr(services, "pick_assignee", disabled_meanwhile)
+    monkeypatch.setattr("andon.tickets.services.common.pick_assignee", disabled_meanwhile)
     ticket = factories.make_ticket(actor=requester, entry=entry)
     assert recipients(_last_event(ticket)) == {p.pk for p in team}
 
@@ -254,7 +255,7 @@ def test_notifications_roll_back_with_the_action(ticket, team, requester, monkey
         real(**kwargs)
         explode()
 
-    monkeypatch.setattr(ticket_services, "record_event", record_then_explode)
+    monkeypatch.setattr("andon.tickets.events.record_event", record_then_explode)
     with pytest.raises(RuntimeError):
         services.add_comment(ticket_id=ticket.pk, actor=requester, body="会回滚")
     assert Notification.objects.count() == before

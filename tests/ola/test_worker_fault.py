@@ -115,6 +115,9 @@ def test_killed_worker_loses_no_alert_and_duplicates_none(receiver, tmp_path):
         "HUEY_NAME": name,
         "ANDON_DATA_DIR": str(tmp_path),
         "HUEY_IMMEDIATE": "0",
+        "ANDON_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver is on loopback
+        # Sends in flight when the worker dies are claimed; they go again once the claim lapses.
+        "ANDON_OUTBOX_LEASE_SECONDS": "15",
     }
     ola_outbox = OutboxMessage.objects.filter(channel="webhook", key__contains=":ola:")
     queue_client = RedisHuey(name=name, url=REDIS_URL)

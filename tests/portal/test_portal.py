@@ -187,3 +187,19 @@ def test_qr_code_admin_only(client, requester, entry):
     svg = client.get(reverse("portal:qr_image", args=["svg"]))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     assert client.get("/portal/qr.gif").status_code == 404
+
+
+def test_success_messages_speak_the_visitors_language(client, requester, entry, handlers):
+    """The messages are built at import; each request must still get its own language."""
+    from django.conf import settings
+
+    login(client, requester)
+    client.post(reverse("portal:new"), {"catalog_entry": entry.pk, "title": "电脑蓝屏"})
+    ticket = Ticket.objects.get()
+    url = reverse("portal:action", args=[ticket.pk, "comment"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.post(url, {"note": "screenshot attached"}, follow=True).content.decode()
+    assert "Comment posted" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.post(url, {"note": "补充截图"}, follow=True).content.decode()
+    assert "评论已发表" in page

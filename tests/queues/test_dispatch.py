@@ -145,13 +145,13 @@ def test_manual_queue_leaves_the_ticket_in_the_pool_with_an_event(team, queue, f
 def test_disabled_queue_leaves_the_ticket_in_the_pool_and_says_why(team, queue, file, monkeypatch):
     # Filing under a disabled queue is refused up front; a ticket still lands on one when the
     # queue is disabled while the ticket is being filed (between the check and the dispatch).
-    real_pick = services.pick_assignee
+    real_pick = pick_assignee
 
     def disabled_meanwhile(*, queue, exclude=()):
         Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
         return real_pick(queue=queue, exclude=exclude)
 
-    monkeypatch.setattr(services, "pick_assignee", disabled_meanwhile)
+    monkeypatch.setattr("andon.tickets.services.common.pick_assignee", disabled_meanwhile)
     ticket = file()
     ticket.refresh_from_db()
     assert ticket.assignee is None

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def slow_candidates(monkeypatch):
     """Widen the window between reading the queue's state and writing it back."""
-    real = queue_services.dispatch_candidates
+    real = queue_services.dispatch_roster
 
-    def slow(queue):
+    def slow(queue, **kwargs):
         time.sleep(0.3)
-        return real(queue)
+        return real(queue, **kwargs)
 
-    monkeypatch.setattr(queue_services, "dispatch_candidates", slow)
+    monkeypatch.setattr(queue_services, "dispatch_roster", slow)
 
 
 def _create_together(entry, requester, count):

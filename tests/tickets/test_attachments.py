@@ -154,7 +154,7 @@ def test_a_failure_after_the_file_is_written_removes_it(ticket, requester, setti
     def broken(**kwargs):
         raise RuntimeError("log store down")
 
-    monkeypatch.setattr(services, "record_event", broken)
+    monkeypatch.setattr("andon.tickets.events.record_event", broken)
     with pytest.raises(RuntimeError):
         services.add_attachment(ticket_id=ticket.pk, actor=requester, upload=factories.upload())
     assert not Attachment.objects.exists()
@@ -165,7 +165,7 @@ def test_a_failed_comment_with_files_leaves_no_files(ticket, requester, settings
     def broken(**kwargs):
         raise RuntimeError("log store down")
 
-    monkeypatch.setattr(services, "record_event", broken)
+    monkeypatch.setattr("andon.tickets.events.record_event", broken)
     with pytest.raises(RuntimeError):
         services.add_comment(
             ticket_id=ticket.pk, actor=requester, body="看附件", attachments=[factories.upload()]

@@ -201,7 +201,7 @@ def test_a_failure_after_the_ticket_is_written_rolls_everything_back(
     def broken_dispatch(**kwargs):
         raise RuntimeError("dispatch blew up")
 
-    monkeypatch.setattr(services, "pick_assignee", broken_dispatch)
+    monkeypatch.setattr("andon.tickets.services.common.pick_assignee", broken_dispatch)
     with pytest.raises(RuntimeError):
         factories.make_ticket(actor=requester, entry=entry, attachments=[factories.upload()])
     assert not Ticket.objects.exists()
@@ -220,7 +220,7 @@ def test_a_failing_notification_rolls_back_the_ticket(handlers, entry, requester
         if event.kind == EventKind.DISPATCHED:
             raise RuntimeError("notification store down")
 
-    monkeypatch.setattr(services, "notify_for_event", notify)
+    monkeypatch.setattr("andon.notifications.services.notify_for_event", notify)
     with pytest.raises(RuntimeError):
         factories.make_ticket(actor=requester, entry=entry)
     assert calls == [EventKind.CREATED, EventKind.DISPATCHED]

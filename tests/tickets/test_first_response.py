@@ -99,3 +99,44 @@ def test_a_handler_who_filed_for_a_customer_still_responds_by_claiming(handlers,
     ticket.refresh_from_db()
     assert ticket.first_response_at == T1
     assert ticket.status == Status.PROCESSING
+
+
+@pytest.mark.parametrize(
+    "who, action",
+    [
+        ("handler", lambda t, u: services.claim_ticket(ticket_id=t.pk, actor=u)),
+        ("handler", lambda t, u: services.add_comment(ticket_id=t.pk, actor=u, body="看看")),
+        (
+            "handler",
+            lambda t, u: services.add_comment(ticket_id=t.pk, actor=u, body="内", is_internal=True),
+        ),
+        ("requester", lambda t, u: services.add_comment(ticket_id=t.pk, actor=u, body="急")),
+        ("manager", lambda t, u: services.request_info(ticket_id=t.pk, actor=u, note="?")),
+        (
+            "filing-manager",
+            lambda t, u: services.resolve_ticket(ticket_id=t.pk, actor=u, resolution="好"),
+        ),
+        ("filing-manager", lambda t, u: services.add_comment(ticket_id=t.pk, actor=u, body="自己")),
+    ],
+)
+def test_one_response_rule_for_the_ticket_and_ola(handlers, entry, requester, who, action):
+    """`first_response_at` and OLA's response timer read the same rule off the same action."""
+    from andon.tickets import workflow
+    from andon.tickets.models import EventKind
+
+    manager = factories.admin()
+    people = {
+        "handler": handlers[0],
+        "requester": requester,
+        "manager": manager,
+        "filing-manager": manager,
+    }
+    filer = manager if who == "filing-manager" else requester
+    ticket = factories.make_ticket(actor=filer, entry=entry)
+    user = people[who]
+    action(ticket, user)
+    ticket.refresh_from_db()
+    event = ticket.events.exclude(kind__in=[EventKind.CREATED, EventKind.DISPATCHED]).last()
+    assert (ticket.first_response_at is not None) == workflow.is_response_event(event, ticket)
+    expected = who in ("handler", "manager") and "内" not in (event.note or "")
+    assert (ticket.first_response_at is not None) == expected

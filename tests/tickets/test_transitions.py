@@ -521,7 +521,7 @@ def test_a_failure_while_logging_rolls_the_change_back(ticket, handlers, monkeyp
     def broken(**kwargs):
         raise RuntimeError("log store down")
 
-    monkeypatch.setattr(services, "notify_for_event", broken)
+    monkeypatch.setattr("andon.notifications.services.notify_for_event", broken)
     before = _snapshot(ticket)
     with pytest.raises(RuntimeError):
         services.claim_ticket(ticket_id=ticket.pk, actor=handlers[0])
@@ -536,7 +536,7 @@ def test_a_failure_after_the_status_change_rolls_it_back(ticket_in, handlers, mo
         real(**kwargs)
         raise RuntimeError("after the event")
 
-    monkeypatch.setattr(services, "record_event", record_then_fail)
+    monkeypatch.setattr("andon.tickets.events.record_event", record_then_fail)
     before = _snapshot(ticket)
     with pytest.raises(RuntimeError):
         services.resolve_ticket(ticket_id=ticket.pk, actor=handlers[0], resolution="ok")

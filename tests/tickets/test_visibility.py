@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from andon.core.errors import NotFound
 from andon.queues.models import QueueMembership
 from andon.tickets import policies, selectors, services
 from andon.tickets.models import EventKind, Ticket
@@ -73,7 +74,12 @@ def test_deactivated_and_anonymous_users_see_nothing(world):
 
 def test_get_visible_ticket(world):
     assert selectors.get_visible_ticket(world["requester"], world["mine"].pk) == world["mine"]
-    assert selectors.get_visible_ticket(world["other_member"], world["mine"].pk) is None
+    assert selectors.get_visible_ticket(world["requester"], world["mine"].number) == world["mine"]
+    # Hidden and missing look the same.
+    for ref in (world["mine"].pk, world["mine"].number, 0, -1, "x", None, 2**70):
+        with pytest.raises(NotFound) as hidden:
+            selectors.get_visible_ticket(world["other_member"], ref)
+        assert hidden.value.detail == "工单不存在或无权查看"
 
 
 def test_search_filter_finds_by_number_and_text(world):

@@ -162,3 +162,24 @@ def test_chart_pages_are_read_only_when_wecom_owns_the_chart(admin_client, db_on
     WeComSettings.objects.update(wecom_owns_org_chart=False)
     admin_client.post("/config/org/departments/", {"name": "私建部门", "order": 0})
     assert Department.objects.filter(name="私建部门").exists()
+
+
+def test_person_page_shows_chart_fields_read_only_when_wecom_owns_the_chart(admin_client, db_only):
+    WeComSettings.objects.create(wecom_owns_org_chart=True)
+    person = factories.UserFactory(username="wangfang", display_name="王芳", mobile="")
+    url = f"/config/org/people/{person.pk}/"
+    page = admin_client.get(url).content.decode()
+    assert 'data-testid="chart-read-only"' in page and "组织架构以企业微信为准" in page
+    assert 'name="username"' in page and "disabled" in page.split('name="username"')[1][:200]
+    response = admin_client.post(
+        url, {"username": "hijack", "display_name": "改名", "mobile": "13800000000"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person.refresh_from_db()
+    assert (person.username, person.display_name, person.mobile) == (
+        "wangfang",
+        "王芳",
+        "13800000000",
+    )
+    page = admin_client.get("/config/org/people/").content.decode()
+    assert 'data-testid="chart-read-only"' in page

@@ -34,7 +34,8 @@
     event.detail.shouldSwap = false;
     var t = texts();
     var messages = { 403: t.forbidden, 404: t.notfound };
-    toast(messages[xhr.status] || t.server);
+    var reason = xhr.getResponseHeader("X-Andon-Error");  // e.g. an upload over the size limit
+    toast(reason ? decodeURIComponent(reason) : messages[xhr.status] || t.server);
   });
   document.addEventListener("htmx:sendError", function () { toast(texts().network); });
 

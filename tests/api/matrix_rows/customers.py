@@ -1,10 +1,11 @@
 """Customers, contacts, group chats and handover. Records are owned by `agent`: the owner and
-admins edit; frontline readers (tickets.create or people.view) read; `nobody` is refused."""
+admins edit; holders of `customers.view` (一线客服, 处理人) read; `nobody` and the observer are
+refused."""
 
 from andon.customers import services
 from tests.api.matrix import Row, signed_in
 
-READ = signed_in(200, nobody=403)
+READ = signed_in(200, nobody=403, observer=403)
 CREATE = signed_in(201, nobody=403, observer=403)
 # Only the owner (`agent` owns the fixtures) or people.manage: the custom role has the bits
 # but owns nothing.

@@ -1,6 +1,8 @@
 import os
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -39,14 +41,21 @@ class Command(BaseCommand):
         created = user is None
         if created:
             user = User(username=username)
-        user.set_password(password)
-        user.is_superuser = True
-        user.is_staff = True
-        user.is_active = True
         if email is not None:
             user.email = email
         if display_name is not None:
             user.display_name = display_name
+        # The same rules as every password change (AUTH_PASSWORD_VALIDATORS), checked against
+        # this account's name and address; an administrator's password matters most.
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            reasons = "\n".join(f"  - {message}" for message in exc.messages)
+            raise CommandError(f"The password was refused:\n{reasons}") from None
+        user.set_password(password)
+        user.is_superuser = True
+        user.is_staff = True
+        user.is_active = True
         user.save()
         user.roles.add(role)
         verb = "Created" if created else "Updated"

@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """The test database, as a DATABASE_URL for a child process (SQLite file or PostgreSQL)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def child_env(tmp_path, **extra) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "HUEY_IMMEDIATE", "SECRET_KEY", "LOG_FORMAT"}
+    }
+    env.update(
+        DATABASE_URL=database_url(),
+        ANDON_DATA_DIR=str(tmp_path),
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="andon.settings",
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(env, log: Path, *args: str) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "andon.cli", "worker", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for(condition, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
