@@ -46,7 +46,10 @@ def _browser_settings(settings):
     settings.DEBUG = False
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop on this thread while it
+# runs, and Django's async_to_sync (the readiness probe) refuses to run beside one, so the loop
+# must be gone before a test outside tests/browser runs on the same worker.
+@pytest.fixture(scope="package")
 def browser():
     path = chromium_path()
     if path is None:
