@@ -3,8 +3,23 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def _config_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("config-cache")
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, _config_cache_dir):
+    # Configuration version tokens go to files under the data directory, which every xdist
+    # worker (and any other run in this checkout) would share: one worker clearing them would
+    # turn another's warm cache cold mid-test. Each worker gets its own directory.
+    settings.CACHES = {
+        **settings.CACHES,
+        "config": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(_config_cache_dir),
+        },
+    }
     settings.MEDIA_ROOT = tmp_path / "media"
     # Every factory user sets a password; the production hasher costs ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
