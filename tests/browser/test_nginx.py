@@ -2,6 +2,7 @@
 sign-in (CSRF with the forwarded Host), static files served by nginx itself, the request id
 handed to Andon, and a 20 MB attachment that nginx's default 1 MB limit would refuse."""
 
+import getpass
 import re
 import shutil
 import socket
@@ -72,7 +73,10 @@ def nginx(live_server, tmp_path):
     mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
     main = prefix / "nginx.conf"
     main.write_text(
+        # Workers run as the user running the tests (nginx would switch a root master's workers
+        # to nobody/www-data, who may not read a checkout under a private directory).
         f"""
+user {getpass.getuser()};
 worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
