@@ -12,8 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -26,10 +24,12 @@ from andon.ola.models import Alert, BusinessCalendar, OlaPolicy, OlaTimer
 from andon.tickets.models import TicketEvent
 from tests import factories
 from tests.http_receiver import Receiver
+from tests.processes import start_worker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BURST = 150
 WORKER_THREADS = 4
+WORKER_ARGS = ("--workers", str(WORKER_THREADS))
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,26 +41,6 @@ def redis_available() -> bool:
             return True
     except OSError:
         return False
-
-
-def start_worker(env, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "andon.cli", "worker", "--workers", str(WORKER_THREADS)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_for(condition, timeout: float, interval: float = 0.25) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 @pytest.fixture
@@ -123,7 +103,7 @@ def test_killed_worker_loses_no_alert_and_duplicates_none(receiver, tmp_path):
     queue_client = RedisHuey(name=name, url=REDIS_URL)
     queue_client._registry.register(ola_step_task.task_class)
     log = tmp_path / "workers.log"
-    workers = [start_worker(env, log), start_worker(env, log)]
+    workers = [start_worker(env, log, *WORKER_ARGS), start_worker(env, log, *WORKER_ARGS)]
 
     def alerts_received():
         return [r for r in receiver.requests if r["headers"].get("X-Andon-Event") == "ola.warning"]
@@ -137,7 +117,7 @@ def test_killed_worker_loses_no_alert_and_duplicates_none(receiver, tmp_path):
         workers[0].wait(timeout=10)
         delivered_at_kill = len(alerts_received())
         assert delivered_at_kill < BURST, "the burst finished before the kill; raise BURST"
-        workers[0] = start_worker(env, log)
+        workers[0] = start_worker(env, log, *WORKER_ARGS)
         # Lost tasks are picked up by the per-minute sweepers: allow a little over two minutes.
         done = wait_for(
             lambda: not ola_outbox.exclude(state=OutboxMessage.State.SENT).exists()

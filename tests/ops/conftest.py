@@ -1,7 +1,4 @@
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from django.db import connection
@@ -32,23 +29,3 @@ def child_env(tmp_path, **extra) -> dict:
     )
     env.update(extra)
     return env
-
-
-def start_worker(env, log: Path, *args: str) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "andon.cli", "worker", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_for(condition, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()

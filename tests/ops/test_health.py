@@ -11,7 +11,8 @@ from andon.ola.models import OlaTimer
 from andon.ops import services
 from andon.ops.models import WorkerHeartbeat
 from tests import factories
-from tests.ops.conftest import child_env, start_worker, wait_for
+from tests.ops.conftest import child_env
+from tests.processes import start_worker, wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from huey import SqliteHuey
 
 from andon.ops.logs import logging_config, scrub
 from tests import factories
-from tests.ops.conftest import child_env, start_worker, wait_for
+from tests.ops.conftest import child_env
+from tests.processes import start_worker, wait_for
 from tests.wecom_server import wecom_server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
