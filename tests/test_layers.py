@@ -18,6 +18,7 @@ KNOWN_PORTS: dict[str, str] = {
     "andon.accounts.work.register_work": "work a person owns, handed over on deactivation "
     "(tickets)",
     "andon.accounts.chart.register_chart_owner": "who owns the org chart (WeCom)",
+    "andon.wecom.worker.use_tasks": "the Huey tasks that process callbacks and run org syncs",
 }
 
 # Arrows and cycles known today that are not ports yet, each with what it is for and what removes
@@ -36,9 +37,6 @@ PENDING_CYCLES: dict[tuple[str, ...], str] = {
     ("andon.ola.engine", "andon.ola.selectors", "andon.ola.tasks"): (
         "the engine queues its step tasks and selectors reach back into the engine; "
         "owned by the OLA step-scheduling work (issue #15 item 5)"
-    ),
-    ("andon.wecom.orgsync", "andon.wecom.services", "andon.wecom.tasks"): (
-        "WeCom services queue their own tasks; wants the task port the other apps use"
     ),
 }
 

@@ -30,6 +30,7 @@ from andon.accounts.models import Department
 from andon.audit.services import record_audit
 from andon.core.errors import ServiceError
 from andon.wecom import config as wecom_config
+from andon.wecom import worker
 from andon.wecom.client import WeComClient
 from andon.wecom.errors import WeComError, WeComRateLimited
 from andon.wecom.models import SyncRun, WeComSettings
@@ -540,12 +541,10 @@ def start_sync(
     *, requested_by=None, dry_run: bool = False, trigger: str = SyncRun.Trigger.MANUAL
 ) -> SyncRun:
     """Record a sync run and hand it to the worker (after commit)."""
-    from andon.wecom.tasks import run_sync_task
-
     run = SyncRun.objects.create(
         dry_run=dry_run, trigger=trigger, requested_by=requested_by, created_at=timezone.now()
     )
-    transaction.on_commit(lambda: run_sync_task(run.pk))
+    transaction.on_commit(lambda: worker.queue_sync(run.pk))
     return run
 
 
