@@ -89,3 +89,11 @@ def test_tickets_imports_none_of_its_subscribers():
         if g.app_of(module) != "tickets" or g.layer_of(module) == g.ADAPTERS:
             continue
         assert not [t for t in targets if g.app_of(t) in subscribers], module
+
+
+MAX_MODULE_LINES = 600  # BRIEF / DESIGN.md: small, well-named modules
+
+
+def test_every_module_is_small():
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in g.modules().items()}
+    assert {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES} == {}, "split these by area"
