@@ -97,3 +97,23 @@ MAX_MODULE_LINES = 600  # BRIEF / DESIGN.md: small, well-named modules
 def test_every_module_is_small():
     sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in g.modules().items()}
     assert {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES} == {}, "split these by area"
+
+
+def test_each_app_has_its_own_url_modules():
+    """One skeleton per app: its pages in its urls.py (configuration pages in admin_urls.py or
+    config_urls.py), its endpoints in api_urls.py; the project's route modules only mount them
+    (core's home, configuration index and API fallback are the project's own)."""
+    found = g.modules()
+    apps = {m.split(".")[1] for m in found if m.count(".") >= 1 and g.app_of(m) != "project"}
+    for app in sorted(apps - {"core"}):
+        base = f"andon.{app}"
+        if f"{base}.views" in found:
+            assert f"{base}.urls" in found, app
+        if f"{base}.api" in found:
+            assert f"{base}.api_urls" in found, app
+        for name, routes in (("admin_views", "admin_urls"), ("config_views", "config_urls")):
+            if f"{base}.{name}" in found:
+                assert f"{base}.{routes}" in found, app
+    edges = _edges()
+    for root in ("andon.urls", "andon.web_urls", "andon.api_urls", "andon.config_urls"):
+        assert edges[root] <= {"andon.core.views", "andon.core.api"}, root
