@@ -33,10 +33,6 @@ PENDING_ARROWS: dict[tuple[str, str], str] = {
     ),
 }
 PENDING_CYCLES: dict[tuple[str, ...], str] = {
-    ("andon.ola.engine", "andon.ola.selectors", "andon.ola.tasks"): (
-        "the engine queues its step tasks and selectors reach back into the engine; "
-        "owned by the OLA step-scheduling work (issue #15 item 5)"
-    ),
     ("andon.wecom.orgsync", "andon.wecom.services", "andon.wecom.tasks"): (
         "WeCom services queue their own tasks; wants the task port the other apps use"
     ),

@@ -12,4 +12,9 @@ class NotificationsConfig(AppConfig):
         outbox.use_delivery_tasks(by_id=tasks.deliver_task, by_key=tasks.deliver_key_task)
 
         # In the change's transaction: a notification or outbox row lost would be an alert lost.
-        events.subscribe("notifications", services.on_ticket_event, phase=events.IN_TRANSACTION)
+        events.subscribe(
+            "notifications",
+            services.on_ticket_event,
+            phase=events.IN_TRANSACTION,
+            batch_handler=services.on_ticket_events,
+        )

@@ -163,12 +163,13 @@ def enqueue_for_notifications(
     notifications: list[Notification],
     *,
     key_prefix: str | None = None,
+    key_prefixes: dict[int, str] | None = None,
     channels: dict[int, set[str]] | None = None,
 ) -> None:
     """Copy in-app notifications to each recipient's external channels (`channels` when the
     caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
     <channel>"; the prefix defaults to the notification's event, and OLA alerts pass
-    "ola:<timer>:<level>"."""
+    "ola:<timer>:<level>" (`key_prefixes` by event id when a batch holds several alerts)."""
     if not notifications:
         return
     if channels is None:
@@ -177,14 +178,17 @@ def enqueue_for_notifications(
         users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
         channels = enabled_channels(users)
     messages = []
+    key_prefixes = key_prefixes or {}
     for notification in notifications:
+        prefix = (
+            key_prefixes.get(notification.event_id)
+            or key_prefix
+            or f"event:{notification.event_id}"
+        )
         for channel in sorted(channels.get(notification.recipient_id, ())):
             messages.append(
                 OutboxMessage(
-                    key=(
-                        f"{key_prefix or f'event:{notification.event_id}'}"
-                        f":{notification.recipient_id}:{channel}"
-                    ),
+                    key=f"{prefix}:{notification.recipient_id}:{channel}",
                     channel=channel,
                     recipient_id=notification.recipient_id,
                     ticket_id=notification.ticket_id,
@@ -199,7 +203,12 @@ def enqueue_for_notifications(
 def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
     """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
     occurrence (e.g. "event:42") so each webhook gets it once."""
-    messages = [
+    enqueue(webhook_messages(kind=kind, key=key, payload=payload, ticket=ticket))
+
+
+def webhook_messages(*, kind: str, key: str, payload: dict, ticket=None) -> list[OutboxMessage]:
+    """The unsaved messages `enqueue_webhooks` would insert (a batch enqueues them together)."""
+    return [
         OutboxMessage(
             key=f"webhook:{hook_id}:{key}",
             channel=Channel.WEBHOOK,
@@ -211,7 +220,6 @@ def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None
         for hook_id, kinds in active_webhooks()
         if not kinds or kind in kinds
     ]
-    enqueue(messages)
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ class Subscriber:
     phase: str
     handler: Callable  # handler(*, ticket, event)
     kinds: frozenset[str] | None  # None: every kind
+    # batch_handler(*, items=[(ticket, event), ...]): the same work for many events at once
+    # (see `record_events`); None: `handler` is called once per event.
+    batch_handler: Callable | None = None
 
     def wants(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -64,13 +67,20 @@ _scheduler: Callable[[int], None] | None = None
 
 
 def subscribe(
-    name: str, handler: Callable, *, phase: str, kinds: Iterable[str] | None = None
+    name: str,
+    handler: Callable,
+    *,
+    phase: str,
+    kinds: Iterable[str] | None = None,
+    batch_handler: Callable | None = None,
 ) -> None:
     """Register `handler(*, ticket, event)` under `name`. Registering a name again replaces its
     handler in place (an app's ready() may run more than once in tests)."""
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, not {phase!r}")
-    subscriber = Subscriber(name, phase, handler, frozenset(kinds) if kinds is not None else None)
+    subscriber = Subscriber(
+        name, phase, handler, frozenset(kinds) if kinds is not None else None, batch_handler
+    )
     for position, existing in enumerate(_subscribers):
         if existing.name == name:
             _subscribers[position] = subscriber
@@ -123,6 +133,45 @@ def record_event(
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _schedule(ticket_id))
     return event
+
+
+def record_events(entries: list[dict]) -> list[TicketEvent]:
+    """`record_event` for many events in one transaction (the OLA catch-up writes a chunk of
+    alerts at once): each entry holds `record_event`'s keyword arguments. One insert for all;
+    a subscriber with a `batch_handler` sees them all in one call, any other one event at a
+    time, in the entries' order."""
+    if not entries:
+        return []
+    after_commit = subscribers(AFTER_COMMIT)
+    now = timezone.now()
+    events = TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=e["ticket"],
+                kind=e["kind"],
+                actor=e.get("actor"),
+                before=e.get("before") or {},
+                after=e.get("after") or {},
+                note=e.get("note", ""),
+                created_at=e.get("at") or now,
+                fanout_pending=any(s.wants(e["kind"]) for s in after_commit),
+            )
+            for e in entries
+        ]
+    )
+    items = [(e["ticket"], event) for e, event in zip(entries, events, strict=True)]
+    for subscriber in subscribers(IN_TRANSACTION):
+        wanted = [(t, ev) for t, ev in items if subscriber.wants(ev.kind)]
+        if not wanted:
+            continue
+        if subscriber.batch_handler is not None:
+            subscriber.batch_handler(items=wanted)
+        else:
+            for ticket, event in wanted:
+                subscriber.handler(ticket=ticket, event=event)
+    for ticket_id in dict.fromkeys(t.pk for t, ev in items if ev.fanout_pending):
+        transaction.on_commit(lambda ticket_id=ticket_id: _schedule(ticket_id))
+    return events
 
 
 def _schedule(ticket_id: int) -> None:
