@@ -129,14 +129,20 @@ def enqueue(messages: list[OutboxMessage]) -> None:
 
 _deliver_task = None  # deliver(message_id), for retries and scheduled attempts
 _deliver_new_task = None  # deliver_new(key), for the first attempt after a commit
+_deliver_keys_task = None  # deliver_new for each of some keys, for a batch's first attempts
+
+# A batch this large (an OLA catch-up chunk) queues its first deliveries a group per task: a
+# queue round trip per message was a large share of the chunk's time. Smaller ones (a request's
+# few copies) keep a task per message, so one slow send delays no other.
+KEYS_PER_TASK = 20
 
 
-def use_delivery_tasks(*, by_id, by_key) -> None:
+def use_delivery_tasks(*, by_id, by_key, by_keys=None) -> None:
     """The port to the worker: NotificationsConfig.ready() hands over the Huey tasks that call
     `deliver` and `deliver_new` (the tasks module imports this one, so this one does not import
     it). Without them, the outbox sweep sends what is due."""
-    global _deliver_task, _deliver_new_task
-    _deliver_task, _deliver_new_task = by_id, by_key
+    global _deliver_task, _deliver_new_task, _deliver_keys_task
+    _deliver_task, _deliver_new_task, _deliver_keys_task = by_id, by_key, by_keys
 
 
 def _schedule_keys(keys: list[str]) -> None:
@@ -144,6 +150,10 @@ def _schedule_keys(keys: list[str]) -> None:
     that lost to an existing message finds it already tried and does nothing), so the request
     that committed spends no query on it."""
     if _deliver_new_task is None:
+        return
+    if _deliver_keys_task is not None and len(keys) >= KEYS_PER_TASK:
+        for start in range(0, len(keys), KEYS_PER_TASK):
+            _deliver_keys_task(keys[start : start + KEYS_PER_TASK])
         return
     for key in keys:
         _deliver_new_task(key)

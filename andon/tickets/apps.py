@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         from andon.accounts.work import register_work
         from andon.tickets import events, ownership, tasks
 
-        events.set_fanout_scheduler(tasks.fanout_task)
+        events.set_fanout_scheduler(tasks.fanout_task, tasks.fanout_many_task)
         # Deactivating a person hands their unfinished tickets over (accounts sits below us).
         register_work(
             "tickets",

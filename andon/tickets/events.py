@@ -64,6 +64,7 @@ class Subscriber:
 
 _subscribers: list[Subscriber] = []
 _scheduler: Callable[[int], None] | None = None
+_batch_scheduler: Callable[[list[int]], None] | None = None
 
 
 def subscribe(
@@ -96,11 +97,15 @@ def subscribers(phase: str | None = None) -> list[Subscriber]:
     return [s for s in _subscribers if phase is None or s.phase == phase]
 
 
-def set_fanout_scheduler(schedule: Callable[[int], None] | None) -> None:
-    """The port to the worker: `schedule(ticket_id)` queues the after-commit fan-out. Set by
-    this app's ready() with its Huey task; without one the sweeper does the work."""
-    global _scheduler
-    _scheduler = schedule
+def set_fanout_scheduler(
+    schedule: Callable[[int], None] | None,
+    schedule_many: Callable[[list[int]], None] | None = None,
+) -> None:
+    """The port to the worker: `schedule(ticket_id)` queues the after-commit fan-out, and
+    `schedule_many(ticket_ids)` one task for a batch's tickets (`record_events`). Set by this
+    app's ready() with its Huey tasks; without them the sweeper does the work."""
+    global _scheduler, _batch_scheduler
+    _scheduler, _batch_scheduler = schedule, schedule_many
 
 
 def record_event(
@@ -169,9 +174,24 @@ def record_events(entries: list[dict]) -> list[TicketEvent]:
         else:
             for ticket, event in wanted:
                 subscriber.handler(ticket=ticket, event=event)
-    for ticket_id in dict.fromkeys(t.pk for t, ev in items if ev.fanout_pending):
-        transaction.on_commit(lambda ticket_id=ticket_id: _schedule(ticket_id))
+    ticket_ids = list(dict.fromkeys(t.pk for t, ev in items if ev.fanout_pending))
+    if ticket_ids:
+        # One task for the batch: a queue round trip per ticket was a large share of a chunk.
+        transaction.on_commit(lambda: _schedule_many(ticket_ids))
     return events
+
+
+def _schedule_many(ticket_ids: list[int]) -> None:
+    if _batch_scheduler is None:
+        for ticket_id in ticket_ids:
+            _schedule(ticket_id)
+        return
+    try:
+        _batch_scheduler(ticket_ids)
+    except Exception:  # as in _schedule: the sweeper will
+        log.exception(
+            "could not queue the fan-out of %d tickets; the sweeper will", len(ticket_ids)
+        )
 
 
 def _schedule(ticket_id: int) -> None:
