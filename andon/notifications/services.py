@@ -30,6 +30,7 @@ from andon.notifications.models import (
     Webhook,
 )
 from andon.notifications.recipients import reachable_ids
+from andon.notifications.selectors import active_webhooks
 from andon.queues.models import QueueMembership
 from andon.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -131,34 +132,57 @@ def notify_alert(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
     people are told, in-app and on their channels, and the outbox keys "<key>:<recipient>:
     <channel>" make a repeated alert (a retried step) a no-op. Webhooks receive it as
     "<area>.<what>" (e.g. "ola.breached") once per key."""
-    key = event.after["alert"]
-    recipient_ids = [r["id"] for r in event.after.get("recipients", [])]
-    users = list(get_user_model().objects.filter(pk__in=recipient_ids).order_by("id"))
-    rows = [
-        Notification(
-            recipient=user,
-            ticket=ticket,
-            event=event,
-            kind=event.kind,
-            title=f"{ticket.number} {event.note}"[:200],
-            body=ticket.title,
-            created_at=event.created_at,
-        )
-        for user in users
-    ]
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    outbox.enqueue_for_notifications(created, key_prefix=key)
-    details = {k: v for k, v in event.after.items() if k not in ("recipients", "alert")}
-    outbox.enqueue_webhooks(
-        kind=event.kind.replace("_", ".", 1),
-        key=key,
-        payload={
-            "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
-            **details,
-            "recipients": [u.username for u in users],
-        },
-        ticket=ticket,
+    return notify_alerts(items=[(ticket, event)])
+
+
+def notify_alerts(*, items) -> list[Notification]:
+    """`notify_alert` for many (ticket, event) alerts at once, as the OLA catch-up writes them:
+    the same rows, a fixed number of queries for the whole batch."""
+    wanted = {r["id"] for _, event in items for r in event.after.get("recipients", [])}
+    # The engine named reachable people only; someone deactivated meanwhile is skipped here.
+    channels = outbox.reachable_channels(wanted) if wanted else {}
+    rows, prefixes, hooks = [], {}, []
+    hooked = bool(active_webhooks())
+    usernames = (
+        dict(get_user_model().objects.filter(pk__in=channels).values_list("pk", "username"))
+        if hooked and channels
+        else {}
     )
+    for ticket, event in items:
+        key = event.after["alert"]
+        prefixes[event.pk] = key
+        recipient_ids = sorted(
+            {r["id"] for r in event.after.get("recipients", []) if r["id"] in channels}
+        )
+        rows.extend(
+            Notification(
+                recipient_id=user_id,
+                ticket=ticket,
+                event=event,
+                kind=event.kind,
+                title=f"{ticket.number} {event.note}"[:200],
+                body=ticket.title,
+                created_at=event.created_at,
+            )
+            for user_id in recipient_ids
+        )
+        if hooked:
+            details = {k: v for k, v in event.after.items() if k not in ("recipients", "alert")}
+            hooks.extend(
+                outbox.webhook_messages(
+                    kind=event.kind.replace("_", ".", 1),
+                    key=key,
+                    payload={
+                        "ticket": {"id": ticket.pk, "number": ticket.number, "title": ticket.title},
+                        **details,
+                        "recipients": [usernames[pk] for pk in recipient_ids if pk in usernames],
+                    },
+                    ticket=ticket,
+                )
+            )
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    outbox.enqueue_for_notifications(created, key_prefixes=prefixes, channels=channels)
+    outbox.enqueue(hooks)
     return created
 
 
@@ -169,6 +193,17 @@ def on_ticket_event(*, ticket: Ticket, event: TicketEvent) -> None:
         notify_alert(event=event, ticket=ticket)
     else:
         notify_for_event(event=event, ticket=ticket)
+
+
+def on_ticket_events(*, items) -> None:
+    """`on_ticket_event` for a batch of events (`tickets.events.record_events`): the alerts in
+    it are written together."""
+    alerts = [(t, e) for t, e in items if e.after.get("alert")]
+    if alerts:
+        notify_alerts(items=alerts)
+    for ticket, event in items:
+        if not event.after.get("alert"):
+            notify_for_event(event=event, ticket=ticket)
 
 
 def ticket_summary(ticket: Ticket) -> dict:
