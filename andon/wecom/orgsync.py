@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.models import Department
 from andon.audit.services import record_audit
+from andon.core import config_cache
 from andon.core.errors import ServiceError
 from andon.wecom import config as wecom_config
 from andon.wecom.client import WeComClient
@@ -369,6 +370,7 @@ class _Apply:
             if changed:
                 names = sorted(f.removesuffix("_id") for f in fields)
                 User.objects.bulk_update(changed, names, batch_size=1000)
+                config_cache.bump(config_cache.PEOPLE)  # bulk_update sends no post_save
             fresh = User.objects.filter(wecom_userid__in=[u.wecom_userid for u in new])
             users.update({u.wecom_userid: u for u in fresh})
         self.users = users  # wecom userid -> User (active members and Andon's other linked ones)
@@ -684,6 +686,7 @@ def remove_member(*, userid: str, actor) -> str:
     error = deactivate(user=user, actor=actor)
     if not error:
         User.objects.filter(pk=user.pk).update(wecom_visible=False)
+        config_cache.bump(config_cache.PEOPLE)
     return error
 
 
