@@ -12,31 +12,15 @@ status), so a field added to the serializer and not here fails there.
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import get_language
 from rest_framework import serializers
 
+from andon.core.choices import label
 from andon.tickets import workflow
 from andon.tickets.models import Channel, Priority, Status, Ticket
 
 # DRF's own field, so dates come out exactly as the serializer writes them (the current time
 # zone, ISO 8601, `Z` for UTC).
 _DATETIME = serializers.DateTimeField()
-_CHOICES = {"status": Status, "priority": Priority, "channel": Channel}
-# Display labels per language: {language: {field: {value: label}}}.
-_labels: dict[str | None, dict[str, dict[str, str]]] = {}
-
-
-def _display(field: str, value: str) -> str:
-    """What `get_<field>_display()` answers, in the active language, from a table made once."""
-    language = get_language()
-    table = _labels.get(language)
-    if table is None:
-        table = {
-            name: {str(v): str(label) for v, label in choices.choices}
-            for name, choices in _CHOICES.items()
-        }
-        _labels[language] = table
-    return table[field].get(value, value)
 
 
 def _when(value):
@@ -86,16 +70,16 @@ def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
         "title": ticket.title,
         "description": ticket.description,
         "priority": ticket.priority,
-        "priority_display": _display("priority", ticket.priority),
+        "priority_display": label(Priority, ticket.priority),
         "status": ticket.status,
-        "status_display": _display("status", ticket.status),
+        "status_display": label(Status, ticket.status),
         "catalog_entry": {"id": entry.pk, "name": entry.name, "parent": _ref(parent)},
         "queue": _ref(ticket.queue) if ticket.queue_id is not None else None,
         "assignee": _person(ticket.assignee) if ticket.assignee_id is not None else None,
         "requester": _person(ticket.requester),
         "created_by": _person(ticket.created_by),
         "channel": ticket.channel,
-        "channel_display": _display("channel", ticket.channel),
+        "channel_display": label(Channel, ticket.channel),
         "custom_fields": _fields(ticket.custom_fields),
         "urge_count": ticket.urge_count,
         "reopen_count": ticket.reopen_count,

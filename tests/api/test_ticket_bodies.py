@@ -98,3 +98,16 @@ def test_create_and_action_answers_are_the_detail_body(world):
     assert claimed.status_code == 200, claimed.content
     assert claimed.json()["status"] == Status.PROCESSING
     assert claimed.json() == serializer_body(loaded(ticket, world.handler), world.handler)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_choice_labels_are_what_django_displays(language):
+    from andon.core.choices import label
+    from andon.tickets.models import EventKind, TicketEvent
+
+    with translation.override(language):
+        for value, _text in EventKind.choices:
+            assert label(EventKind, value) == TicketEvent(kind=value).get_kind_display()
+        assert label(EventKind, "no-such-kind") == "no-such-kind"
+        for value, _text in Status.choices:
+            assert label(Status, value) == Ticket(status=value).get_status_display()
