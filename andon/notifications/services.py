@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from andon.core import config_cache
+from andon.core import choices, config_cache
 from andon.notifications import outbox
 from andon.notifications.models import (
     Channel,
@@ -102,8 +102,9 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
     if not recipients:
         return []
     actor_name = event.actor.name if event.actor_id else "系统"
-    title = f"{ticket.number} {event.get_kind_display()}：{ticket.title}"[:200]
-    body = f"{actor_name} {event.get_kind_display()}"
+    kind = choices.label(EventKind, event.kind)  # get_kind_display(), without its cost
+    title = f"{ticket.number} {kind}：{ticket.title}"[:200]
+    body = f"{actor_name} {kind}"
     if event.note:
         body = f"{body}：{event.note[:500]}"
     now = timezone.now()

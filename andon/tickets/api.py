@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from andon.core.api import PermissionByMethod, editable_body, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.core.pagination import TicketCursorPagination
-from andon.tickets import selectors, services, workflow
+from andon.tickets import bodies, selectors, services, workflow
 from andon.tickets.filters import TicketFilter
 from andon.tickets.models import Attachment, Ticket
 from andon.tickets.serializers import (
@@ -83,8 +83,7 @@ def detail_response(
         ticket = _ticket_after_action(ticket_id) if after_action else None
         if ticket is None:
             raise
-    body = TicketDetailSerializer(ticket, context={"request": request}).data
-    return Response(body, status=status_code)
+    return Response(bodies.ticket_detail(ticket, request.user), status=status_code)
 
 
 def valid_body(request, ticket_id, serializer_class) -> dict:
@@ -102,9 +101,8 @@ def created_response(request, ticket: Ticket) -> Response:
     """The body of a ticket just filed, from the objects the service wrote instead of a second
     read: its filer may always see it, and every file it has hangs on the ticket itself (no
     comment yet), so all of them are shown; without uploads in the request there are none."""
-    files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
-    prefetch_related_objects([ticket], Prefetch("attachments", queryset=files))
-    body = TicketDetailSerializer(ticket, context={"request": request}).data
+    files = list(ticket.attachments.all()) if request.FILES else []
+    body = bodies.ticket_detail(ticket, request.user, attachments=files)
     return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -81,13 +81,24 @@ class Action:
         message = self.denied(user, ticket) if callable(self.denied) else self.denied
         return str(message)
 
+    def _failing_rule(self, user, ticket: Ticket) -> str | None:
+        """The first of the person and status rules that refuses, or None."""
+        if not getattr(user, "is_active", False):
+            return "inactive"
+        if not self.permitted(user, ticket):
+            return "permission"
+        if ticket.status not in self.statuses(user, ticket):
+            return "status"
+        return None
+
     def refusal(self, user, ticket: Ticket) -> ServiceError | None:
         """Why `user` may not take this action on `ticket` now, or None when they may."""
-        if not getattr(user, "is_active", False):
+        rule = self._failing_rule(user, ticket)
+        if rule == "inactive":
             return PermissionDenied(gettext("账号未登录或已停用"))
-        if not self.permitted(user, ticket):
+        if rule == "permission":
             return PermissionDenied(self.denied_message(user, ticket))
-        if ticket.status not in self.statuses(user, ticket):
+        if rule == "status":
             return Conflict(
                 gettext("工单当前状态为「%(status)s」，不能%(action)s")
                 % {"status": ticket.get_status_display(), "action": self.verb},
@@ -96,6 +107,13 @@ class Action:
         if self.guard is not None:
             return self.guard(user, ticket)
         return None
+
+    def allowed(self, user, ticket: Ticket) -> bool:
+        """`refusal(...) is None`, without writing out the refusals' messages (the detail body
+        asks this of every action)."""
+        if self._failing_rule(user, ticket) is not None:
+            return False
+        return self.guard is None or self.guard(user, ticket) is None
 
 
 def _claim_guard(user, ticket: Ticket) -> ServiceError | None:
@@ -344,7 +362,7 @@ def check(name: str, user, ticket: Ticket) -> None:
 
 
 def allows(name: str, user, ticket: Ticket) -> bool:
-    return ACTIONS[name].refusal(user, ticket) is None
+    return ACTIONS[name].allowed(user, ticket)
 
 
 def names(surface: str | None = None) -> tuple[str, ...]:
@@ -355,7 +373,7 @@ def names(surface: str | None = None) -> tuple[str, ...]:
 def available_actions(user, ticket: Ticket, surface: str | None = None) -> list[str]:
     """The actions `user` may take on `ticket` now, in the table's order; with `surface`, only
     those that surface offers. Exactly the ones whose service call would pass `check`."""
-    return [name for name in names(surface) if ACTIONS[name].refusal(user, ticket) is None]
+    return [name for name in names(surface) if ACTIONS[name].allowed(user, ticket)]
 
 
 def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = False) -> bool:
