@@ -7,6 +7,7 @@ from andon.catalog import api as catalog_api
 from andon.core.api import API_NOT_FOUND_NAME, api_not_found
 from andon.queues import api as queues_api
 from andon.tickets import api as tickets_api
+from andon.tickets.views import people_api
 
 app_name = "api"
 
@@ -34,6 +35,20 @@ urlpatterns = [
         tickets_api.TicketAttachmentView.as_view(),
         name="ticket-attachment",
     ),
+    # people around a ticket: collaborators (卷入), watching (关注), copies (抄送)
+    path(
+        ticket + "collaborators/",
+        people_api.TicketCollaboratorsView.as_view(),
+        name="ticket-collaborators",
+    ),
+    path(
+        ticket + "collaborators/<int:collaborator_id>/",
+        people_api.TicketCollaboratorView.as_view(),
+        name="ticket-collaborator",
+    ),
+    path(ticket + "watch/", people_api.TicketWatchView.as_view(), name="ticket-watch"),
+    path(ticket + "cc/", people_api.TicketCarbonCopiesView.as_view(), name="ticket-cc-list"),
+    path(ticket + "cc/<int:cc_id>/", people_api.TicketCarbonCopyView.as_view(), name="ticket-cc"),
     # Each area's own routes (configuration, OLA, notifications, reports, knowledge, customers).
     *[
         path("v1/", include(f"andon.{area}.api_urls"))

@@ -24,6 +24,8 @@ tickets = (
             ticket_views.attachment_download,
             name="attachment",
         ),
+        path("<int:pk>/edit/", ticket_views.ticket_edit, name="edit"),
+        path("<int:pk>/people/<slug:op>/", ticket_views.ticket_people, name="people"),
         path("<int:pk>/<slug:action>/", ticket_views.ticket_action, name="action"),
     ],
     "tickets",

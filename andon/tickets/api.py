@@ -84,7 +84,11 @@ def detail_response(
         if ticket is None:
             raise
     body = TicketDetailSerializer(ticket, context={"request": request}).data
-    return Response(body, status=status_code)
+    response = Response(body, status=status_code)
+    # The edit version: send it back in If-Match (or as `version`) so a concurrent edit of the
+    # same field is refused (409) instead of overwritten.
+    response["ETag"] = f'"{ticket.version}"'
+    return response
 
 
 def valid_body(request, ticket_id, serializer_class) -> dict:
@@ -174,8 +178,11 @@ class TicketDetailView(APIView):
         operation_id="tickets_partial_update",
         request=TicketUpdateSerializer,
         responses={200: TicketDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-        description="Edit title, description, priority or custom fields. Status, queue and "
-        "assignee change only through the action endpoints.",
+        description="Edit title, description, priority, catalog entry (re-dispatched when its "
+        "queue differs) or custom fields. Send the version you edited (`version`, or the "
+        "detail's ETag in `If-Match`): a field someone else changed since is refused with 409 "
+        "(`edit_conflict`) if you changed it too. Status, queue and assignee change only "
+        "through the action endpoints.",
     )
     def patch(self, request, ticket_id):
         pk = selectors.get_visible_ticket(request.user, ticket_id).pk
@@ -187,7 +194,12 @@ class TicketDetailView(APIView):
         )
         serializer = TicketUpdateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
-        services.update_ticket(ticket_id=pk, actor=request.user, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version", None)
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match.strip() != "*":
+            version = if_match
+        services.update_ticket(ticket_id=pk, actor=request.user, version=version, **changes)
         return detail_response(request, pk)
 
     @extend_schema(
@@ -229,6 +241,7 @@ class TicketActionView(APIView):
 
 SUMMARIES = {
     "claim": "make the caller the assignee",
+    "take-over": "make the caller the assignee of a ticket someone else holds (认领)",
     "urge": "urge the assignee",
     "transfer": "to another queue (re-dispatched) and/or a person",
     "need-info": "ask the requester for information",
