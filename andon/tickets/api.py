@@ -185,22 +185,31 @@ class TicketDetailView(APIView):
         "through the action endpoints.",
     )
     def patch(self, request, ticket_id):
-        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
+        ticket = selectors.get_visible_ticket(request.user, ticket_id)
+        pk = ticket.pk
+        if_match = request.headers.get("If-Match", "").strip()
+        sent = if_match if if_match and if_match != "*" else None
+        if sent is None and hasattr(request.data, "get"):
+            sent = request.data.get("version")
+        # A body from an older version differs from today's in its read-only fields by
+        # definition (updated_at, status …): those are not compared then, and the editable
+        # fields go through the service's three-way merge, which refuses a lost update (409).
+        stale = sent is not None and str(sent).strip('W/"') != str(ticket.version)
         body = editable_body(
             request.data,
             write=TicketUpdateSerializer,
             read=TicketDetailSerializer,
-            current=detail_response(request, pk).data,
+            current=None if stale else detail_response(request, pk).data,
         )
         serializer = TicketUpdateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = changes.pop("version", None)
-        if_match = request.headers.get("If-Match")
-        if if_match and if_match.strip() != "*":
+        if if_match and if_match != "*":
             version = if_match
         services.update_ticket(ticket_id=pk, actor=request.user, version=version, **changes)
-        return detail_response(request, pk)
+        # A new catalog entry may have moved the ticket out of the editor's sight.
+        return detail_response(request, pk, after_action=True)
 
     @extend_schema(
         operation_id="tickets_update",
