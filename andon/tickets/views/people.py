@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from andon.catalog.models import CatalogEntry
@@ -103,13 +104,13 @@ def edit_context(user, ticket: Ticket, *, entry=None, values=None, errors=None, 
 # --- the people panel ----------------------------------------------------------------------------
 
 PEOPLE_MESSAGES = {
-    "add-collaborator": _("已邀请协作人"),
-    "remove-collaborator": _("已移除协作人"),
-    "leave": _("你已退出协作"),
-    "watch": _("已关注，工单有变化时会通知你"),
-    "unwatch": _("已取消关注"),
-    "add-cc": _("已添加抄送"),
-    "remove-cc": _("已移除抄送"),
+    "add-collaborator": gettext_lazy("已邀请协作人"),
+    "remove-collaborator": gettext_lazy("已移除协作人"),
+    "leave": gettext_lazy("你已退出协作"),
+    "watch": gettext_lazy("已关注，工单有变化时会通知你"),
+    "unwatch": gettext_lazy("已取消关注"),
+    "add-cc": gettext_lazy("已添加抄送"),
+    "remove-cc": gettext_lazy("已移除抄送"),
 }
 
 
