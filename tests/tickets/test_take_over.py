@@ -1,5 +1,5 @@
-"""Take-over (认领: make myself the current handler of a ticket someone else holds): who may, what the
-log and the previous handler get, and the OLA rules. Concurrent take-overs are serialised by the
+"""Take-over (认领: make myself the current handler of a ticket someone else holds): who may, what
+the log and the previous handler get, and the OLA rules. Concurrent take-overs are serialised by the
 ticket's row lock (real threads and connections; PostgreSQL when DATABASE_URL points there)."""
 
 import datetime as dt

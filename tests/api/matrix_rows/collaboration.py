@@ -1,6 +1,7 @@
-"""Collaborators (卷入), watching (关注), copies (抄送), take-over and versioned edits. The ticket is
-the row's fresh one (filed by `requester`, held by `handler`): its handler and managers pull people
-in; the requester and the handler copy colleagues; anyone who sees it may follow it."""
+"""Collaborators (卷入), watching (关注), copies (抄送), take-over and versioned edits. The
+ticket is the row's fresh one (filed by `requester`, held by `handler`): its handler and
+managers pull people in; the requester and the handler copy colleagues; anyone who sees it may
+follow it."""
 
 from andon.tickets import services
 from andon.tickets.models import Ticket
