@@ -210,6 +210,25 @@ def enqueue_for_notifications(
     enqueue(messages)
 
 
+def enqueue_email_copies(copies, *, key_prefix: str, ticket, subject: str, body: str) -> None:
+    """E-mail to addresses without an account (a ticket's copied customer contacts): keys are
+    "<prefix>:cc<copy id>:email", so a retried call sends once. The portal link is not sent:
+    the address has no account to open it with."""
+    enqueue(
+        [
+            OutboxMessage(
+                key=f"{key_prefix}:cc{copy_id}:email",
+                channel=Channel.EMAIL,
+                ticket=ticket,
+                subject=subject,
+                body=body,
+                payload={"email": address},
+            )
+            for copy_id, address in copies
+        ]
+    )
+
+
 def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
     """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
     occurrence (e.g. "event:42") so each webhook gets it once."""

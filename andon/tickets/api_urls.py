@@ -3,6 +3,7 @@
 from django.urls import path
 
 from andon.tickets import api
+from andon.tickets.views import people_api
 
 ticket = "tickets/<int:ticket_id>/"
 
@@ -20,4 +21,18 @@ urlpatterns = [
         api.TicketAttachmentView.as_view(),
         name="ticket-attachment",
     ),
+    # people around a ticket: collaborators (卷入), watching (关注), copies (抄送)
+    path(
+        ticket + "collaborators/",
+        people_api.TicketCollaboratorsView.as_view(),
+        name="ticket-collaborators",
+    ),
+    path(
+        ticket + "collaborators/<int:collaborator_id>/",
+        people_api.TicketCollaboratorView.as_view(),
+        name="ticket-collaborator",
+    ),
+    path(ticket + "watch/", people_api.TicketWatchView.as_view(), name="ticket-watch"),
+    path(ticket + "cc/", people_api.TicketCarbonCopiesView.as_view(), name="ticket-cc-list"),
+    path(ticket + "cc/<int:cc_id>/", people_api.TicketCarbonCopyView.as_view(), name="ticket-cc"),
 ]

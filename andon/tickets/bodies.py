@@ -83,6 +83,7 @@ def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
         "custom_fields": _fields(ticket.custom_fields),
         "urge_count": ticket.urge_count,
         "reopen_count": ticket.reopen_count,
+        "version": ticket.version,
         "resolution": ticket.resolution,
         "created_at": _when(ticket.created_at),
         "updated_at": _when(ticket.updated_at),

@@ -13,6 +13,8 @@ from andon.tickets import policies
 from andon.tickets.models import (
     UNFINISHED_STATUSES,
     Attachment,
+    CarbonCopy,
+    Collaborator,
     Comment,
     EventKind,
     Ticket,
@@ -40,7 +42,18 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     queue_ids = member_queue_ids(user)
     if queue_ids:
         scope |= Q(queue_id__in=queue_ids)
-    return qs.filter(scope)
+    return qs.filter(scope | _pulled_in(user, queue_ids))
+
+
+def _pulled_in(user, queue_ids) -> Q:
+    """Tickets the person was pulled into (卷入, by name or through a queue) or copied on (抄送);
+    subqueries, not joins, so that a ticket appears once however many ways it is reached."""
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return Q(pk__in=Collaborator.objects.filter(collaborations).values("ticket_id")) | Q(
+        pk__in=CarbonCopy.objects.filter(user=user).values("ticket_id")
+    )
 
 
 def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -126,7 +139,10 @@ def _attachment_scope(user) -> Q:
     queue_ids = member_queue_ids(user)
     if queue_ids:
         scope |= Q(ticket__queue_id__in=queue_ids)
-    return scope
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return scope | Q(ticket_id__in=Collaborator.objects.filter(collaborations).values("ticket_id"))
 
 
 def ticket_detail_queryset(user) -> QuerySet[Ticket]:
@@ -172,3 +188,22 @@ def transfer_choices() -> list[tuple]:
     for membership in memberships:
         people.setdefault(membership.queue_id, []).append(membership.user)
     return [(queue, people.get(queue.pk, [])) for queue in queues]
+
+
+# --- people around a ticket ---------------------------------------------------------------------
+
+
+def ticket_collaborators(ticket: Ticket) -> QuerySet[Collaborator]:
+    return ticket.collaborators.select_related("user", "queue", "added_by")
+
+
+def ticket_watchers(ticket: Ticket) -> QuerySet:
+    return ticket.watchers.select_related("user")
+
+
+def ticket_carbon_copies(ticket: Ticket) -> QuerySet[CarbonCopy]:
+    return ticket.carbon_copies.select_related("user", "added_by")
+
+
+def is_watching(user, ticket: Ticket) -> bool:
+    return ticket.watchers.filter(user=user).exists()

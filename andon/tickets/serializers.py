@@ -76,6 +76,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "custom_fields",
             "urge_count",
             "reopen_count",
+            "version",
             "resolution",
             "created_at",
             "updated_at",
@@ -187,7 +188,11 @@ class TicketUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    catalog_entry = IdField(required=False)
     custom_fields = CustomFieldsField(required=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="the version you edited"
+    )
 
     def validate(self, attrs):
         if not isinstance(self.initial_data, dict):
@@ -196,8 +201,9 @@ class TicketUpdateSerializer(serializers.Serializer):
         if unknown:
             message = _("不能通过修改接口更改；状态、处理人等请使用对应的操作接口")
             raise serializers.ValidationError({key: [message] for key in unknown})
-        if not attrs:
-            raise serializers.ValidationError(_("请提供要修改的字段：%s") % ", ".join(self.fields))
+        if not set(attrs) - {"version"}:
+            fields = ", ".join(f for f in self.fields if f != "version")
+            raise serializers.ValidationError(_("请提供要修改的字段：%s") % fields)
         return attrs
 
 

@@ -14,5 +14,7 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("<int:pk>/edit/", views.ticket_edit, name="edit"),
+    path("<int:pk>/people/<slug:op>/", views.ticket_people, name="people"),
     path("<int:pk>/<slug:action>/", views.ticket_action, name="action"),
 ]

@@ -22,10 +22,12 @@ from andon.tickets.selectors import (
     ticket_events,
     transfer_choices,
 )
+from andon.tickets.views.people import edit_context, people_context
 
 # The buttons in zone (4), in the order they are shown. Comments and files have their own zones.
 BUTTONS = (
     "claim",
+    "take-over",
     "resolve",
     "need-info",
     "transfer",
@@ -62,6 +64,12 @@ def _looks() -> dict[str, tuple[str, str, str, str]]:
     return {
         "claim": ("hand-grab", "btn-primary", "", _("认领")),
         ACCEPT: ("hand-grab", "btn-primary", "", _("接单，开始处理")),
+        "take-over": (
+            "user-check",
+            "btn-outline-primary",
+            _("可选：接手的原因，原处理人会收到通知"),
+            _("确认接手"),
+        ),
         "resolve": (
             "circle-check",
             "btn-success",
@@ -156,6 +164,10 @@ def workspace_context(
         "custom_fields": custom_field_rows(ticket.custom_fields, by_id),
         "flash": flash,
         "ola": ola_selectors.ticket_ola(ticket),
+        # Collaborators, watching and copies; the edit form (andon.tickets.views.people).
+        **people_context(user, ticket),
+        **(edit_context(user, ticket) if workflow.allows("edit", user, ticket) else {}),
+        "can_edit": workflow.allows("edit", user, ticket),
     }
 
 
