@@ -48,6 +48,9 @@ urlpatterns = [
             "reports",
             "knowledge",
             "customers",
+            "tags",
+            "bulk",
+            "macros",
         )
     ],
     # Anything else under /api/ answers in the API's JSON error shape, not an HTML page.

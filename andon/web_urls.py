@@ -86,4 +86,7 @@ urlpatterns = [
     path("knowledge/", include(("andon.knowledge.urls", "knowledge"))),
     path("sidebar/", include(("andon.customers.urls", "customers"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
+    path("tags/", include(("andon.tags.urls", "tags"))),
+    path("bulk/", include(("andon.bulk.urls", "bulk"))),
+    path("macros/", include(("andon.macros.urls", "macros"))),
 ]

@@ -3,6 +3,7 @@ shape of a request (types, required keys). Every rule about content lives in the
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -54,6 +55,7 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = UserRefSerializer(read_only=True)
     created_by = UserRefSerializer(read_only=True)
     custom_fields = serializers.DictField(read_only=True)
+    tags = serializers.SerializerMethodField(help_text="tag names, by name")
 
     class Meta:
         model = Ticket
@@ -74,6 +76,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "channel",
             "channel_display",
             "custom_fields",
+            "tags",
             "urge_count",
             "reopen_count",
             "resolution",
@@ -84,6 +87,13 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_tags(self, ticket) -> list[str]:
+        links = ticket.tag_links.all()
+        if "tag_links" not in getattr(ticket, "_prefetched_objects_cache", {}):
+            # One ticket (detail, action answers): one query; lists prefetch (`with_tags`).
+            links = links.select_related("tag").order_by(Lower("tag__name"))
+        return [link.tag.name for link in links]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
