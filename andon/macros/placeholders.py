@@ -11,7 +11,9 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~])")
+# The characters Python-Markdown accepts a backslash escape for and that start markup in a name;
+# raw HTML needs none (the renderer escapes it).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]!>])")
 
 NAMES = {
     "requester": _("提单人姓名"),
