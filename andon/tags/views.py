@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from andon.accounts.permissions import has_perm
 from andon.core.errors import ServiceError
+from andon.core.views import is_htmx
 from andon.tags import selectors, services
 from andon.tags.policies import may_tag
 from andon.tickets.selectors import get_visible_ticket
@@ -28,7 +29,10 @@ def panel_context(user, ticket, *, error: str = "") -> dict:
 
 def _panel(request, ticket, *, error: str = "", status: int = 200):
     context = panel_context(request.user, ticket, error=error)
-    return render(request, "tags/_ticket_tags.html", context, status=status)
+    # htmx swaps only 2xx answers: the refusal is shown in the panel it came from.
+    return render(
+        request, "tags/_ticket_tags.html", context, status=200 if is_htmx(request) else status
+    )
 
 
 @login_required
