@@ -171,3 +171,13 @@ def test_api_tagging_and_admin_endpoints(world, api):
     assert_error(api(world.handler).post("/api/v1/tags/", {"name": "新标签"}, format="json"), 409)
     assert_error(api(world.requester).post("/api/v1/tags/", {"name": "x"}, format="json"), 403)
     assert api(world.admin).delete(f"/api/v1/tags/{created.json()['id']}/").status_code == 204
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_shows_tag_changes_in_the_log(world, client):
+    ticket = world.ticket()
+    services.add_tags(ticket_id=ticket.pk, actor=world.handler, names=["<b>网络</b>"])
+    client.force_login(world.handler)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "标签：「（无）」→「&lt;b&gt;网络&lt;/b&gt;」" in html
+    assert "<b>网络</b>" not in html

@@ -33,6 +33,7 @@ FIELD_LABELS = {
     "description": lambda: _("描述"),
     "priority": lambda: _("优先级"),
     "custom_fields": lambda: _("自定义字段"),
+    "tags": lambda: _("标签"),
 }
 
 
@@ -103,6 +104,9 @@ def event_sentence(event) -> SafeString:
             label = FIELD_LABELS.get(field, lambda f=field: f)()
             if field in ("description", "custom_fields"):
                 changes.append(str(label))
+            elif field == "tags":
+                names = lambda value: "、".join(value or []) or _("（无）")  # noqa: E731
+                changes.append(f"{label}：「{names(before.get(field))}」→「{names(after[field])}」")
             elif field == "priority":
                 changes.append(f"{label}：{before.get(field, '')} → {after[field]}")
             else:
