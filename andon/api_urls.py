@@ -20,6 +20,9 @@ AREAS = (
     "reports",
     "knowledge",
     "customers",
+    "tags",
+    "bulk",
+    "macros",
 )
 
 urlpatterns = [

@@ -20,4 +20,7 @@ urlpatterns = [
     path("sidebar/", include(("andon.customers.urls", "customers"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
     path("wecom/", include("andon.wecom.urls")),
+    path("tags/", include(("andon.tags.urls", "tags"))),
+    path("bulk/", include(("andon.bulk.urls", "bulk"))),
+    path("macros/", include(("andon.macros.urls", "macros"))),
 ]

@@ -39,6 +39,10 @@ APP_LAYERS = {
     "notifications": SUBSCRIBERS,
     "knowledge": SUBSCRIBERS,
     "reports": SUBSCRIBERS,
+    # Desk tools built on the ticket services (tags, bulk actions, canned replies).
+    "tags": SUBSCRIBERS,
+    "bulk": SUBSCRIBERS,
+    "macros": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,

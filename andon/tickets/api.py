@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from andon.core.api import PermissionByMethod, editable_body, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.core.pagination import TicketCursorPagination
+from andon.tags.selectors import with_tags
 from andon.tickets import bodies, selectors, services, workflow
 from andon.tickets.filters import TicketFilter
 from andon.tickets.models import Attachment, Ticket
@@ -45,8 +46,8 @@ class TicketCursor(TicketCursorPagination):
 
 
 def _list_queryset(user):
-    return selectors.with_list_relations(selectors.visible_tickets(user)).select_related(
-        "created_by"
+    return with_tags(
+        selectors.with_list_relations(selectors.visible_tickets(user)).select_related("created_by")
     )
 
 

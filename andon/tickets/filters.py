@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from andon.catalog.models import CatalogEntry
 from andon.core.api import IdFormField, parse_id
 from andon.fields.filters import custom_field_filters
+from andon.tags.filters import TagFilter
 from andon.tickets.models import Channel, Priority, Status, Ticket
 from andon.tickets.selectors import search_filter
 
@@ -125,6 +126,9 @@ class TicketFilter(django_filters.FilterSet):
     catalog_entry = _documented(
         "integer", "a level-2 catalog entry id, or a level-1 id for every entry under it"
     )(IdFilter(method="filter_catalog_entry"))
+    tag = _documented("string", "tag id(s), comma-separated (or repeated): tickets with any")(
+        TagFilter(widget=MultiValueWidget)
+    )
     q = _documented("string", "text in the number (AD-12), title or description")(
         django_filters.CharFilter(method="filter_q", max_length=QUERY_MAX)
     )

@@ -12,7 +12,7 @@ from andon.catalog.api import CatalogParentSerializer
 from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
 from andon.core.markdown import render_markdown
 from andon.fields.serializer_fields import CustomFieldsField
-from andon.tickets import workflow
+from andon.tickets import bodies, workflow
 from andon.tickets.models import (
     Attachment,
     Channel,
@@ -54,6 +54,7 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = UserRefSerializer(read_only=True)
     created_by = UserRefSerializer(read_only=True)
     custom_fields = serializers.DictField(read_only=True)
+    tags = serializers.SerializerMethodField(help_text="tag names, by name")
 
     class Meta:
         model = Ticket
@@ -74,6 +75,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "channel",
             "channel_display",
             "custom_fields",
+            "tags",
             "urge_count",
             "reopen_count",
             "version",
@@ -85,6 +87,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_tags(self, ticket) -> list[str]:
+        return bodies.tag_names(ticket)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

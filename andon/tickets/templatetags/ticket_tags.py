@@ -34,6 +34,7 @@ FIELD_LABELS = {
     "priority": lambda: _("优先级"),
     "catalog_entry": lambda: _("服务目录"),
     "custom_fields": lambda: _("自定义字段"),
+    "tags": lambda: _("标签"),
 }
 
 
@@ -62,6 +63,9 @@ def _edit_changes(before: dict, after: dict) -> list[str]:
             for key in sorted(set(old) | set(new)):
                 if old.get(key) != new.get(key):
                     changes.append(f"{key}：{_plain(old.get(key))} → {_plain(new.get(key))}")
+        elif field == "tags":
+            names = lambda value: "、".join(value or []) or _("（无）")  # noqa: E731
+            changes.append(f"{label}：「{names(before.get(field))}」→「{names(after[field])}」")
         elif field == "priority":
             changes.append(f"{label}：{before.get(field, '')} → {after[field]}")
         else:

@@ -13,6 +13,7 @@ from andon.accounts.permissions import has_perm
 from andon.core.views import htmx_target
 from andon.queues.selectors import member_queue_ids
 from andon.reports.selectors import my_summary
+from andon.tags.selectors import with_tags
 from andon.tickets.filters import TicketFilter
 from andon.tickets.forms import OPEN_FILTER, TicketListFilterForm
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES
@@ -99,6 +100,8 @@ def filter_tickets(qs, filters: dict, request):
     data = {name: filters[name] for name in FILTER_NAMES if filters.get(name)}
     # Custom field filters (`cf_<key>=value`) come straight from the query string.
     data.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v.strip()})
+    if request.GET.get("tag", "").strip():
+        data["tag"] = request.GET["tag"]
     if data.get("status") == OPEN_FILTER:
         data["status"] = ",".join(UNFINISHED_STATUSES)
     filterset = TicketFilter(data=data, queryset=qs, request=request)
@@ -122,7 +125,7 @@ def ticket_list(request):
     form = TicketListFilterForm(request.GET, queues=queues, catalog_entries=catalog_entries)
     filters = form.cleaned_or_empty()
     qs = filter_tickets(tab_tickets(user, tab), filters, request)
-    page = keyset_page(with_list_relations(qs), request.GET)
+    page = keyset_page(with_tags(with_list_relations(qs)), request.GET)
 
     counts = {}
     if "assigned" in tab_keys:
