@@ -7,6 +7,7 @@ from andon.catalog import api as catalog_api
 from andon.core.api import API_NOT_FOUND_NAME, api_not_found
 from andon.queues import api as queues_api
 from andon.tickets import api as tickets_api
+from andon.tickets.views import api_links as ticket_links_api
 
 app_name = "api"
 
@@ -27,6 +28,13 @@ urlpatterns = [
         path(ticket + f"{name}/", view.as_view(), name=f"ticket-{name}")
         for name, view in tickets_api.ACTION_VIEWS.items()
     ],
+    path(ticket + "links/", ticket_links_api.TicketLinksView.as_view(), name="ticket-links"),
+    path(
+        ticket + "links/<int:link_id>/",
+        ticket_links_api.TicketLinkView.as_view(),
+        name="ticket-link",
+    ),
+    path(ticket + "merge/", ticket_links_api.TicketMergeView.as_view(), name="ticket-merge"),
     path(ticket + "comments/", tickets_api.TicketCommentsView.as_view(), name="ticket-comments"),
     path(ticket + "events/", tickets_api.TicketEventsView.as_view(), name="ticket-events"),
     path(
@@ -48,6 +56,8 @@ urlpatterns = [
             "reports",
             "knowledge",
             "customers",
+            "followup",
+            "csat",
         )
     ],
     # Anything else under /api/ answers in the API's JSON error shape, not an HTML page.

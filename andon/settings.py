@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "andon.knowledge",
     "andon.customers",
     "andon.portal",
+    "andon.followup",
+    "andon.csat",
     "andon.ops",
 ]
 

@@ -10,8 +10,10 @@ from django.urls import include, path
 
 from andon.accounts import views as account_views
 from andon.core import views as core_views
+from andon.csat import views as csat_views
 from andon.notifications import views as notification_views
 from andon.tickets import views as ticket_views
+from andon.tickets.views import links as ticket_link_views
 
 tickets = (
     [
@@ -24,6 +26,14 @@ tickets = (
             ticket_views.attachment_download,
             name="attachment",
         ),
+        path("<int:pk>/links/", ticket_link_views.ticket_link, name="link"),
+        path(
+            "<int:pk>/links/<int:link_id>/delete/",
+            ticket_link_views.ticket_unlink,
+            name="unlink",
+        ),
+        path("<int:pk>/merge/", ticket_link_views.ticket_merge, name="merge"),
+        path("<int:pk>/rating/", csat_views.desk_rate, name="rate"),
         path("<int:pk>/<slug:action>/", ticket_views.ticket_action, name="action"),
     ],
     "tickets",

@@ -39,6 +39,8 @@ APP_LAYERS = {
     "notifications": SUBSCRIBERS,
     "knowledge": SUBSCRIBERS,
     "reports": SUBSCRIBERS,
+    "followup": SUBSCRIBERS,
+    "csat": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,

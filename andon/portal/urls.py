@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from andon.csat import views as csat_views
 from andon.portal import views
 
 urlpatterns = [
@@ -10,7 +11,9 @@ urlpatterns = [
     path("magic/<str:token>/", views.magic, name="magic"),
     path("new/", views.new_ticket, name="new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/rating/", views.ticket_rate, name="rate"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="action"),
+    path("csat/<str:token>/", csat_views.rate_by_link, name="csat"),
     path("articles/", views.articles, name="articles"),
     path("qr/", views.qr_page, name="qr"),
     path("qr.<str:fmt>", views.qr_image, name="qr_image"),

@@ -129,6 +129,11 @@ class EventKind(models.TextChoices):
     OLA_WARNING = "ola_warning", _("OLA 预警")
     OLA_BREACHED = "ola_breached", _("OLA 超时")
     OLA_ESCALATED = "ola_escalated", _("OLA 升级")
+    LINKED = "linked", _("关联工单")
+    UNLINKED = "unlinked", _("取消关联")
+    MERGED = "merged", _("合并工单")
+    CONFIRM_REMINDER = "confirm_reminder", _("确认提醒")
+    RATED = "rated", _("满意度评价")
 
 
 class TicketEvent(models.Model):
@@ -207,3 +212,9 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# Links between tickets live in their own module; imported here so Django finds the model.
+from andon.tickets.link_models import LinkKind, TicketLink  # noqa: E402
+
+__all__ = ["LinkKind", "TicketLink"]

@@ -20,6 +20,8 @@ from andon.tickets.services.handling import (
     urge_ticket,
 )
 from andon.tickets.services.lifecycle import (
+    auto_close_ticket,
+    auto_confirm_ticket,
     cancel_ticket,
     close_ticket,
     confirm_ticket,
@@ -34,6 +36,8 @@ __all__ = [
     "TITLE_MAX",
     "add_attachment",
     "add_comment",
+    "auto_close_ticket",
+    "auto_confirm_ticket",
     "cancel_ticket",
     "claim_ticket",
     "close_ticket",
