@@ -201,8 +201,8 @@ def merge_ticket(*, ticket_id, actor, into, note: str = "") -> Ticket:
     movers keep (watchers, collaborators) move to the original, and the duplicate is closed
     with a pointer to it. All or nothing: one transaction, both tickets locked."""
     duplicate, original = _lock_pair(actor, ticket_id, into)
-    if not policies.can_work(actor, duplicate):
-        raise PermissionDenied(_("只有当前处理人或工单管理员可以合并工单"))
+    if not policies.is_handling_side(actor, duplicate):
+        raise PermissionDenied(_("只有处理方可以合并工单"))
     if not policies.is_handling_side(actor, original):
         raise PermissionDenied(_("没有处理目标工单的权限，不能合并到它"))
     note = _text(note, "note", required=False, max_length=BODY_MAX, label=_("合并说明"))

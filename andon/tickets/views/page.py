@@ -167,7 +167,7 @@ def workspace_context(
         "can_link": ticket.status not in ("closed", "cancelled")
         and policies.is_handling_side(user, ticket),
         "can_merge": ticket.status not in ("closed", "cancelled")
-        and policies.can_work(user, ticket),
+        and policies.is_handling_side(user, ticket),
         **follow_up_context(user, ticket),
         "ticket": ticket,
         "actions": [{"spec": action_spec(name), "form": forms.get(name)} for name in names],
