@@ -72,6 +72,7 @@ def rate_by_link(request, token: str):
         "panel": selectors.rating_panel(requester, ticket),
         "score": request.GET.get("score", ""),
         "comment": "",
+        "csat_scale": selectors.SCALE,
     }
     if request.method == "POST":
         context["score"] = request.POST.get("score", "")
