@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from andon.csat import selectors as csat_selectors
@@ -30,10 +30,10 @@ from andon.tickets.selectors import (
 
 # What the link form offers, in its order.
 LINK_RELATIONS = (
-    ("related", _lazy("相关")),
-    ("parent", _lazy("父工单（本单是它的子工单）")),
-    ("child", _lazy("子工单（它是本单的子工单）")),
-    ("duplicate_of", _lazy("本单重复于")),
+    ("related", gettext_lazy("相关")),
+    ("parent", gettext_lazy("父工单（本单是它的子工单）")),
+    ("child", gettext_lazy("子工单（它是本单的子工单）")),
+    ("duplicate_of", gettext_lazy("本单重复于")),
 )
 
 # The buttons in zone (4), in the order they are shown. Comments and files have their own zones.
