@@ -37,7 +37,9 @@ def test_handler_links_from_the_page_and_both_ends_show_it(client, pair, handler
 def test_bad_link_input_re_renders_the_page_with_400(client, pair, handlers):
     first, _second = pair
     client.force_login(handlers[0])
-    response = client.post(f"/tickets/{first.pk}/links/", {"ticket": first.number, "relation": "related"})
+    response = client.post(
+        f"/tickets/{first.pk}/links/", {"ticket": first.number, "relation": "related"}
+    )
     assert response.status_code == 400
     assert "不能关联工单自身" in response.content.decode()
     assert not TicketLink.objects.exists()
