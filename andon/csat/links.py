@@ -25,7 +25,7 @@ def rating_link(*, notification, channel: str) -> tuple[str, str] | None:
         return None
     label = _("确认并评价本次服务")
     if channel == "email":
-        path = reverse("portal:csat", kwargs={"token": rating_token(ticket)})
+        path = reverse("csat:link", kwargs={"token": rating_token(ticket)})
         return label, f"{settings.SITE_URL}{path}"
     if channel == "wecom":
         path = reverse("tickets:detail", kwargs={"pk": ticket.pk})

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from andon.csat import views as csat_views
 from andon.portal import views
 
 urlpatterns = [
@@ -13,7 +12,6 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/rating/", views.ticket_rate, name="rate"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="action"),
-    path("csat/<str:token>/", csat_views.rate_by_link, name="csat"),
     path("articles/", views.articles, name="articles"),
     path("qr/", views.qr_page, name="qr"),
     path("qr.<str:fmt>", views.qr_image, name="qr_image"),

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from andon.csat import views as csat_views
 from andon.tickets import views
 from andon.tickets.views import links as link_views
 
@@ -19,6 +18,5 @@ urlpatterns = [
     path("<int:pk>/links/", link_views.ticket_link, name="link"),
     path("<int:pk>/links/<int:link_id>/delete/", link_views.ticket_unlink, name="unlink"),
     path("<int:pk>/merge/", link_views.ticket_merge, name="merge"),
-    path("<int:pk>/rating/", csat_views.desk_rate, name="rate"),
     path("<int:pk>/<slug:action>/", views.ticket_action, name="action"),
 ]

@@ -112,7 +112,7 @@ def test_resolution_mail_carries_a_signed_link_that_rates(
     assert outbox.deliver(message.pk) == OutboxMessage.State.SENT
     (mail,) = [m for m in mail_server.messages if "asker@example.com" in m["To"]]
     text = mail.get_body(("plain",)).get_content()
-    link = next(word for word in text.split() if "/portal/csat/" in word).split("：")[-1]
+    link = next(word for word in text.split() if "/csat/r/" in word).split("：")[-1]
     path = urlsplit(link).path
     assert mail.get_body(("html",)).get_content().count(f"{path}?score=") == 5
 
@@ -137,16 +137,16 @@ def _resolved(ticket):
 def test_a_forged_or_foreign_link_is_refused(client, ticket_in, requester):
     ticket = ticket_in(Status.DONE)
     token = services.rating_token(ticket)
-    assert client.post(f"/portal/csat/{token}x/", {"score": "5"}).status_code == 400
+    assert client.post(f"/csat/r/{token}x/", {"score": "5"}).status_code == 400
     ticket.requester = factories.requester()  # handed to someone else since
     ticket.save(update_fields=["requester"])
-    assert client.post(f"/portal/csat/{token}/", {"score": "5"}).status_code == 400
+    assert client.post(f"/csat/r/{token}/", {"score": "5"}).status_code == 400
     assert not Rating.objects.exists()
 
 
 def test_bad_score_on_the_link_page_is_a_400_with_the_message(client, ticket_in):
     ticket = ticket_in(Status.DONE)
-    response = client.post(f"/portal/csat/{services.rating_token(ticket)}/", {"score": "9"})
+    response = client.post(f"/csat/r/{services.rating_token(ticket)}/", {"score": "9"})
     assert response.status_code == 400
     assert "评分应为 1 到 5 的整数" in response.content.decode()
 
@@ -176,7 +176,7 @@ def test_the_desk_page_form_rates_and_marks_wecom(client, ticket_in, requester):
     page = client.get(f"/tickets/{ticket.pk}/?rate=wecom")
     assert 'data-testid="csat-form"' in page.content.decode()
     assert 'name="via" value="wecom"' in page.content.decode()
-    response = client.post(f"/tickets/{ticket.pk}/rating/", {"score": "3", "via": "wecom"})
+    response = client.post(f"/csat/tickets/{ticket.pk}/", {"score": "3", "via": "wecom"})
     assert response.status_code == 302
     assert Rating.objects.get(ticket=ticket).channel == "wecom"
 
@@ -184,7 +184,7 @@ def test_the_desk_page_form_rates_and_marks_wecom(client, ticket_in, requester):
 def test_the_desk_page_refuses_a_bad_score_with_400(client, ticket_in, requester):
     ticket = ticket_in(Status.DONE)
     client.force_login(requester)
-    response = client.post(f"/tickets/{ticket.pk}/rating/", {"score": "0"})
+    response = client.post(f"/csat/tickets/{ticket.pk}/", {"score": "0"})
     assert response.status_code == 400
     assert "评分应为 1 到 5 的整数" in response.content.decode()
     assert not settings.DEBUG

@@ -80,9 +80,9 @@ def test_remind_then_confirm_then_close(resolved, requester, mail_server):
         recipient=requester, channel="email", ticket=resolved, key__startswith="followup:"
     )
     assert outbox.deliver(mail.pk) == OutboxMessage.State.SENT  # what the worker does
-    assert "/portal/csat/" in mail.payload["action"]["url"]
+    assert "/csat/r/" in mail.payload["action"]["url"]
     received = [m for m in mail_server.messages if "requester@example.com" in m["To"]]
-    assert any("/portal/csat/" in m.get_body(("plain",)).get_content() for m in received)
+    assert any("/csat/r/" in m.get_body(("plain",)).get_content() for m in received)
 
     assert services.run_due(now=clock.due_at) == {"confirmed": 1}
     resolved.refresh_from_db()

@@ -80,7 +80,7 @@ def test_countdown_and_rating_on_the_page(client, handlers, entry, requester):
     client.force_login(requester)
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'data-testid="csat-form"' in page
-    client.post(f"/tickets/{ticket.pk}/rating/", {"score": "5", "comment": "好"})
+    client.post(f"/csat/tickets/{ticket.pk}/", {"score": "5", "comment": "好"})
     client.force_login(handlers[0])
     after = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'data-testid="csat-rating" data-score="5"' in after
