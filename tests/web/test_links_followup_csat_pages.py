@@ -108,3 +108,25 @@ def test_someone_elses_ticket_cannot_be_rated_from_the_portal(client, handlers, 
     client.force_login(factories.requester())
     assert client.post(f"/portal/tickets/{ticket.pk}/rating/", {"score": "1"}).status_code == 404
     assert not Rating.objects.exists()
+
+
+def test_queue_periods_page(client, queue, handlers, admin_user):
+    client.force_login(handlers[0])
+    assert client.get(f"/config/follow-up/queues/{queue.pk}/").status_code == 403
+    client.force_login(admin_user)
+    detail = client.get(f"/config/queues/{queue.pk}/").content.decode()
+    assert f"/config/follow-up/queues/{queue.pk}/" in detail
+    bad = client.post(
+        f"/config/follow-up/queues/{queue.pk}/",
+        {"confirm_after_working_days": "99", "close_after_days": "7"},
+    )
+    assert bad.status_code == 400
+    assert "应为 0 到 30 之间的整数" in bad.content.decode()
+    ok = client.post(
+        f"/config/follow-up/queues/{queue.pk}/",
+        {"confirm_after_working_days": "2", "close_after_days": "0"},
+    )
+    assert ok.status_code == 302
+    from andon.followup.selectors import queue_periods
+
+    assert queue_periods(queue) == {"confirm_after_working_days": 2, "close_after_days": 0}
