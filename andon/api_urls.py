@@ -23,6 +23,8 @@ AREAS = (
     "tags",
     "bulk",
     "macros",
+    "followup",
+    "csat",
 )
 
 urlpatterns = [

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "andon.knowledge",
     "andon.customers",
     "andon.portal",
+    "andon.followup",
+    "andon.csat",
     "andon.ops",
 ]
 

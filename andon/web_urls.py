@@ -19,6 +19,7 @@ urlpatterns = [
     path("knowledge/", include(("andon.knowledge.urls", "knowledge"))),
     path("sidebar/", include(("andon.customers.urls", "customers"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
+    path("csat/", include(("andon.csat.urls", "csat"))),
     path("wecom/", include("andon.wecom.urls")),
     path("tags/", include(("andon.tags.urls", "tags"))),
     path("bulk/", include(("andon.bulk.urls", "bulk"))),

@@ -43,6 +43,8 @@ APP_LAYERS = {
     "tags": SUBSCRIBERS,
     "bulk": SUBSCRIBERS,
     "macros": SUBSCRIBERS,
+    "followup": SUBSCRIBERS,
+    "csat": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from andon.tickets import api
-from andon.tickets.views import people_api
+from andon.tickets.views import api_links, people_api
 
 ticket = "tickets/<int:ticket_id>/"
 
@@ -14,6 +14,9 @@ urlpatterns = [
         path(ticket + f"{name}/", view.as_view(), name=f"ticket-{name}")
         for name, view in api.ACTION_VIEWS.items()
     ],
+    path(ticket + "links/", api_links.TicketLinksView.as_view(), name="ticket-links"),
+    path(ticket + "links/<int:link_id>/", api_links.TicketLinkView.as_view(), name="ticket-link"),
+    path(ticket + "merge/", api_links.TicketMergeView.as_view(), name="ticket-merge"),
     path(ticket + "comments/", api.TicketCommentsView.as_view(), name="ticket-comments"),
     path(ticket + "events/", api.TicketEventsView.as_view(), name="ticket-events"),
     path(

@@ -137,6 +137,11 @@ class EventKind(models.TextChoices):
     OLA_WARNING = "ola_warning", _("OLA 预警")
     OLA_BREACHED = "ola_breached", _("OLA 超时")
     OLA_ESCALATED = "ola_escalated", _("OLA 升级")
+    LINKED = "linked", _("关联工单")
+    UNLINKED = "unlinked", _("取消关联")
+    MERGED = "merged", _("合并工单")
+    CONFIRM_REMINDER = "confirm_reminder", _("确认提醒")
+    RATED = "rated", _("满意度评价")
 
 
 class TicketEvent(models.Model):
@@ -340,3 +345,7 @@ class CarbonCopy(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.user_id or self.email}"
+
+
+# Links between tickets live in their own module; imported here so Django finds the model.
+from andon.tickets.link_models import LinkKind, TicketLink  # noqa: E402, F401

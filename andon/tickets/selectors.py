@@ -207,3 +207,62 @@ def ticket_carbon_copies(ticket: Ticket) -> QuerySet[CarbonCopy]:
 
 def is_watching(user, ticket: Ticket) -> bool:
     return ticket.watchers.filter(user=user).exists()
+
+
+# --- links between tickets ----------------------------------------------------------------------
+
+# How a link reads from each end: (kind, this ticket is the source) -> relation.
+_RELATION_FROM = {
+    ("parent", True): "parent",
+    ("parent", False): "child",
+    ("related", True): "related",
+    ("related", False): "related",
+    ("duplicate", True): "duplicate_of",
+    ("duplicate", False): "duplicated_by",
+}
+RELATION_ORDER = ("parent", "child", "duplicate_of", "duplicated_by", "related")
+
+
+def ticket_links(user, ticket: Ticket) -> list[dict]:
+    """The ticket's links as this person reads them: each with its relation from this ticket's
+    side and the other ticket, whose title and status show only when `user` may see it. Two
+    queries whatever the number of links."""
+    from andon.tickets.link_models import TicketLink
+
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+            "source", "target"
+        )
+    )
+    others = [link.target if link.source_id == ticket.pk else link.source for link in links]
+    visible = (
+        set(
+            visible_tickets(user).filter(pk__in=[t.pk for t in others]).values_list("pk", flat=True)
+        )
+        if others
+        else set()
+    )
+    rows = []
+    for link, other in zip(links, others, strict=True):
+        relation = _RELATION_FROM[(link.kind, link.source_id == ticket.pk)]
+        rows.append(
+            {
+                "id": link.pk,
+                "relation": relation,
+                "ticket": other,
+                "visible": other.pk in visible,
+                "created_at": link.created_at,
+            }
+        )
+    rows.sort(key=lambda r: (RELATION_ORDER.index(r["relation"]), r["ticket"].pk))
+    return rows
+
+
+def children_states(rows: list[dict]) -> dict:
+    """How the children of a parent stand: total, finished and a count per status."""
+    children = [r["ticket"] for r in rows if r["relation"] == "child"]
+    counts: dict[str, int] = {}
+    for child in children:
+        counts[child.status] = counts.get(child.status, 0) + 1
+    finished = sum(n for status, n in counts.items() if status in ("done", "closed", "cancelled"))
+    return {"total": len(children), "finished": finished, "by_status": counts}

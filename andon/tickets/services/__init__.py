@@ -30,6 +30,8 @@ from andon.tickets.services.handling import (
     urge_ticket,
 )
 from andon.tickets.services.lifecycle import (
+    auto_close_ticket,
+    auto_confirm_ticket,
     cancel_ticket,
     close_ticket,
     confirm_ticket,
@@ -52,6 +54,8 @@ __all__ = [
     "unwatch_ticket",
     "watch_ticket",
     "add_comment",
+    "auto_close_ticket",
+    "auto_confirm_ticket",
     "cancel_ticket",
     "claim_ticket",
     "close_ticket",
