@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "andon.wecom",
     "andon.reports",
     "andon.knowledge",
+    "andon.ticketsearch",
+    "andon.savedviews",
     "andon.customers",
     "andon.portal",
     "andon.ops",

@@ -79,6 +79,7 @@ urlpatterns = [
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     *account_views_password_urls(),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("tickets/views/", include(("andon.savedviews.urls", "savedviews"))),
     path("tickets/", include(tickets)),
     path("notifications/", include(notifications)),
     path("config/", include("andon.config_urls")),

@@ -39,6 +39,9 @@ APP_LAYERS = {
     "notifications": SUBSCRIBERS,
     "knowledge": SUBSCRIBERS,
     "reports": SUBSCRIBERS,
+    # The ticket full-text index (an after-commit subscriber) and per-person saved list views.
+    "ticketsearch": SUBSCRIBERS,
+    "savedviews": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,
