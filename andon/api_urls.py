@@ -22,6 +22,7 @@ urlpatterns = [
     path("v1/catalog/", catalog_api.CatalogListView.as_view(), name="catalog-list"),
     # tickets
     path("v1/tickets/", tickets_api.TicketListView.as_view(), name="ticket-list"),
+    path("v1/", include("andon.ticketsearch.api_urls")),
     path(ticket, tickets_api.TicketDetailView.as_view(), name="ticket-detail"),
     *[
         path(ticket + f"{name}/", view.as_view(), name=f"ticket-{name}")
@@ -48,6 +49,7 @@ urlpatterns = [
             "reports",
             "knowledge",
             "customers",
+            "savedviews",
         )
     ],
     # Anything else under /api/ answers in the API's JSON error shape, not an HTML page.

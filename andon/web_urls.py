@@ -12,6 +12,7 @@ from andon.accounts import views as account_views
 from andon.core import views as core_views
 from andon.notifications import views as notification_views
 from andon.tickets import views as ticket_views
+from andon.tickets.views.live import ticket_live
 
 tickets = (
     [
@@ -24,6 +25,7 @@ tickets = (
             ticket_views.attachment_download,
             name="attachment",
         ),
+        path("<int:pk>/live/", ticket_live, name="live"),
         path("<int:pk>/<slug:action>/", ticket_views.ticket_action, name="action"),
     ],
     "tickets",

@@ -58,9 +58,7 @@ def clean_filters(raw) -> dict[str, str]:
     for key, value in raw.items():
         key = str(key)
         if key not in FILTER_KEYS and not key.startswith("cf_"):
-            raise forms.ValidationError(
-                gettext("不支持的筛选条件：%(key)s") % {"key": key[:40]}
-            )
+            raise forms.ValidationError(gettext("不支持的筛选条件：%(key)s") % {"key": key[:40]})
         if isinstance(value, list):
             value = ",".join(str(v) for v in value)
         if not isinstance(value, str | int) or isinstance(value, bool):

@@ -130,9 +130,7 @@ class TicketFilter(django_filters.FilterSet):
         "string",
         "the number (AD-12), or words (Chinese segmented) that must all occur in the title, "
         "description, comments the caller may read, resolution or text custom fields",
-    )(
-        django_filters.CharFilter(method="filter_q", max_length=QUERY_MAX)
-    )
+    )(django_filters.CharFilter(method="filter_q", max_length=QUERY_MAX))
 
     class Meta:
         model = Ticket

@@ -43,17 +43,12 @@ def _matching_ids(terms: list[str], *, internal: bool) -> RawSQL:
     expression = _expression(terms, vendor)
     if vendor == "postgresql":
         column = "tsv_all" if internal else "tsv_public"
-        sql = (
-            f"SELECT ticket_id FROM ticketsearch_document WHERE {column} @@ %s::tsquery"  # noqa: S608
-        )
+        sql = f"SELECT ticket_id FROM ticketsearch_document WHERE {column} @@ %s::tsquery"  # noqa: S608
         return RawSQL(sql, [expression])
     if vendor == "sqlite":
         if not internal:
             expression = f"{PUBLIC_COLUMNS} : ({expression})"
-        sql = (
-            "SELECT rowid FROM ticketsearch_document_fts "
-            "WHERE ticketsearch_document_fts MATCH %s"
-        )
+        sql = "SELECT rowid FROM ticketsearch_document_fts WHERE ticketsearch_document_fts MATCH %s"
         return RawSQL(sql, [expression])
     raise NotImplementedError(vendor)  # pragma: no cover - only the two supported databases
 

@@ -39,9 +39,7 @@ class Migration(migrations.Migration):
                 "ordering": ["id"],
                 "indexes": [models.Index(fields=["shared", "id"], name="saved_view_shared")],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("owner", "name"), name="saved_view_owner_name"
-                    )
+                    models.UniqueConstraint(fields=("owner", "name"), name="saved_view_owner_name")
                 ],
             },
         ),

@@ -17,8 +17,8 @@ from django.db.models import Max
 from django.http import QueryDict
 
 from andon.core.errors import NotFound
-from andon.savedviews.forms import COLUMNS, DEFAULT_COLUMNS, clean_columns
 from andon.savedviews import services
+from andon.savedviews.forms import COLUMNS, DEFAULT_COLUMNS, clean_columns
 from andon.savedviews.models import SavedView
 from andon.savedviews.ordering import DEFAULT_SORT, SORTS
 from andon.savedviews.selectors import default_view_id, get_visible_view, visible_views

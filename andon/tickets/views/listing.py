@@ -15,11 +15,11 @@ from andon.queues.selectors import member_queue_ids
 from andon.reports.selectors import my_summary
 from andon.savedviews.ordering import keyset_page as sorted_keyset_page
 from andon.savedviews.views.listing import list_setup, view_tabs
-from andon.ticketsearch.views import attach_search_hits
 from andon.tickets.filters import TicketFilter
 from andon.tickets.forms import OPEN_FILTER, TicketListFilterForm
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES
 from andon.tickets.selectors import list_filter_choices, tab_tickets, with_list_relations
+from andon.ticketsearch.views import attach_search_hits
 
 PAGE_SIZE = 25
 
