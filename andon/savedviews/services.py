@@ -32,10 +32,8 @@ def _save(view: SavedView) -> SavedView:
         with transaction.atomic():
             view.save()
     except IntegrityError:
-        raise Conflict(
-            _("你已有同名视图“%(name)s”，请换个名称") % {"name": view.name},
-            errors={"name": [_("名称重复")]},
-        ) from None
+        message = _("你已有同名视图“%(name)s”，请换个名称") % {"name": view.name}
+        raise Conflict(message, errors={"name": [message]}) from None
     return view
 
 

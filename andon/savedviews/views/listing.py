@@ -106,8 +106,12 @@ def capped_count(qs, cap: int = COUNT_CAP) -> int:
     return qs.order_by().values("pk")[: cap + 1].count()
 
 
-def _generation() -> int:
-    return TicketEvent.objects.aggregate(last=Max("id"))["last"] or 0
+def _generation() -> str:
+    """Moves with every ticket change (a new event) and when the worker has caught up with the
+    search index (no event left pending), which `q` filters read."""
+    last = TicketEvent.objects.aggregate(last=Max("id"))["last"] or 0
+    pending = TicketEvent.objects.filter(fanout_pending=True).exists()
+    return f"{last}{'p' if pending else ''}"
 
 
 def view_counts(user, views: list[SavedView]) -> dict[int, int]:
