@@ -12,8 +12,13 @@ class WecomConfig(AppConfig):
         from andon.wecom import (
             contact_handlers,  # noqa: F401 - registers the handlers
             delivery,
+            tasks,
+            worker,
         )
         from andon.wecom.config import chart_owner_reason
 
         register_chart_owner(chart_owner_reason)
+        worker.use_tasks(
+            process_callbacks=tasks.process_callbacks_task, run_sync=tasks.run_sync_task
+        )
         register_sender(Channel.WECOM, delivery.send, available=delivery.available)
