@@ -126,3 +126,11 @@ def highlights(user, tickets: list[Ticket], text: str) -> dict[int, Highlight]:
             where=str(where),
         )
     return result
+
+
+def attach_search_hits(user, tickets: list, text: str) -> None:
+    """Give each listed ticket `search_hit` (the escaped, marked title and snippet) when the list
+    is filtered by words; None otherwise."""
+    hits = highlights(user, tickets, text) if text.strip() else {}
+    for ticket in tickets:
+        ticket.search_hit = hits.get(ticket.pk)

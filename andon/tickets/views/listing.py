@@ -19,7 +19,7 @@ from andon.tickets.filters import TicketFilter
 from andon.tickets.forms import OPEN_FILTER, TicketListFilterForm
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES
 from andon.tickets.selectors import list_filter_choices, tab_tickets, with_list_relations
-from andon.ticketsearch.views import attach_search_hits
+from andon.ticketsearch.search import attach_search_hits
 
 PAGE_SIZE = 25
 
