@@ -11,6 +11,7 @@ app_name = "api"
 AREAS = (
     "queues",
     "catalog",
+    "ticketsearch",
     "tickets",
     "fields",
     "accounts",
@@ -25,6 +26,7 @@ AREAS = (
     "macros",
     "followup",
     "csat",
+    "savedviews",
 )
 
 urlpatterns = [

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "andon.bulk",
     "andon.macros",
     "andon.knowledge",
+    "andon.ticketsearch",
+    "andon.savedviews",
     "andon.customers",
     "andon.portal",
     "andon.followup",

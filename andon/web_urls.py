@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("andon.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("tickets/views/", include(("andon.savedviews.urls", "savedviews"))),
     path("tickets/", include(("andon.tickets.urls", "tickets"))),
     path("notifications/", include(("andon.notifications.urls", "notifications"))),
     path("config/", include("andon.config_urls")),

@@ -45,6 +45,9 @@ APP_LAYERS = {
     "macros": SUBSCRIBERS,
     "followup": SUBSCRIBERS,
     "csat": SUBSCRIBERS,
+    # The ticket full-text index (an after-commit subscriber) and per-person saved list views.
+    "ticketsearch": SUBSCRIBERS,
+    "savedviews": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,

@@ -4,6 +4,7 @@ from django.urls import path
 
 from andon.tickets import views
 from andon.tickets.views import links as link_views
+from andon.tickets.views.live import ticket_live
 
 urlpatterns = [
     path("", views.ticket_list, name="list"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("<int:pk>/links/", link_views.ticket_link, name="link"),
     path("<int:pk>/links/<int:link_id>/delete/", link_views.ticket_unlink, name="unlink"),
     path("<int:pk>/merge/", link_views.ticket_merge, name="merge"),
+    path("<int:pk>/live/", ticket_live, name="live"),
     path("<int:pk>/<slug:action>/", views.ticket_action, name="action"),
 ]
