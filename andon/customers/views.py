@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from andon.accounts.permissions import has_perm
 from andon.core.errors import ServiceError
 from andon.customers import handover as handover_service
-from andon.customers import selectors, services
+from andon.customers import lookups, selectors, services
 from andon.customers.forms import HandoverForm, SidebarTicketForm
 from andon.tickets.forms import apply_service_errors, catalog_tree
 from andon.tickets.models import Channel
@@ -50,15 +50,41 @@ def _sidebar_url(params: dict) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
+def _chat_context(params: dict) -> tuple[dict, str]:
+    """The sidebar's contact / chat / customer; one WeCom has but Andon does not yet is fetched
+    and registered on the spot. Returns it and a notice when the lookup found nothing."""
+    keys = {
+        "external_userid": params.get("external_userid", ""),
+        "chat_id": params.get("chat_id", ""),
+    }
+    ctx = selectors.chat_context(**keys)
+    notices = []
+    fetched = False
+    try:
+        if ctx["external_userid"] and ctx["contact"] is None:
+            if lookups.fetch_contact(ctx["external_userid"]) is None:
+                notices.append(_("企业微信里没有这位外部联系人（可能已被删除）。"))
+            else:
+                fetched = True
+        if ctx["chat_id"] and ctx["group_chat"] is None:
+            if lookups.fetch_chat(ctx["chat_id"]) is None:
+                notices.append(_("企业微信里没有这个客户群（可能已解散）。"))
+            else:
+                fetched = True
+    except lookups.LookupUnavailable as exc:
+        notices.append(_("暂时无法从企业微信读取客户资料：%s") % exc)
+    if fetched:
+        ctx = selectors.chat_context(**keys)
+    return ctx, " ".join(notices)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def sidebar(request):
     if not selectors.can_read(request.user):
         raise PermissionDenied
     params = _context_params(request)
-    ctx = selectors.chat_context(
-        external_userid=params.get("external_userid", ""), chat_id=params.get("chat_id", "")
-    )
+    ctx, lookup_notice = _chat_context(params)
     channel = selectors.channel_for_context(
         external_userid=ctx["external_userid"],
         chat_id=ctx["chat_id"],
@@ -120,6 +146,7 @@ def sidebar(request):
         "knowledge_available": knowledge_available(),
         "assistant_available": assistant_available(),
         "form_open": request.method == "POST",
+        "lookup_notice": lookup_notice,
     }
     return render(request, "customers/sidebar.html", context, status=status)
 

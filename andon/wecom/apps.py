@@ -7,13 +7,17 @@ class WecomConfig(AppConfig):
 
     def ready(self) -> None:
         from andon.accounts.chart import register_chart_owner
+        from andon.customers.lookups import register_lookups
         from andon.notifications.channels import register_sender
         from andon.notifications.models import Channel
         from andon.wecom import (
             contact_handlers,  # noqa: F401 - registers the handlers
+            contacts_sync,
+            customer_handlers,  # noqa: F401 - registers the handlers
             delivery,
         )
         from andon.wecom.config import chart_owner_reason
 
         register_chart_owner(chart_owner_reason)
+        register_lookups(contact=contacts_sync.lookup_contact, chat=contacts_sync.lookup_chat)
         register_sender(Channel.WECOM, delivery.send, available=delivery.available)
