@@ -18,6 +18,8 @@ KNOWN_PORTS: dict[str, str] = {
     "andon.accounts.work.register_work": "work a person owns, handed over on deactivation "
     "(tickets)",
     "andon.accounts.chart.register_chart_owner": "who owns the org chart (WeCom)",
+    "andon.tickets.visibility.register_scope": "who else reads a ticket (the team serving its "
+    "customer)",
 }
 
 # Arrows and cycles known today that are not ports yet, each with what it is for and what removes

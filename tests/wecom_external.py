@@ -50,6 +50,12 @@ class ExternalDirectory:
     # batch/get_by_user returns at most this many per page (WeCom: limit ≤ 100).
     batch_limit: int = 100
 
+    def __post_init__(self) -> None:
+        # Bumped by every method that adds or removes a contact, follow or chat; the listing
+        # cache of batch/get_by_user holds references, so edited fields show without a bump.
+        self._edits = 0
+        self._rows_cache: tuple | None = None
+
     def add_contact(
         self,
         external_userid: str,
@@ -82,6 +88,7 @@ class ExternalDirectory:
             "follow_user": [],
         }
         self.contacts[external_userid] = contact
+        self._edits += 1
         for userid in followers:
             self.follow(
                 external_userid,
@@ -114,11 +121,30 @@ class ExternalDirectory:
             follow.append(entry)
         entry.update(remark=remark, description=description, remark_corp_name=remark_corp_name,
                      remark_mobiles=list(remark_mobiles or []))  # fmt: skip
+        self._edits += 1
+
+    def rows_for(self, userids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every (external_contact, follow_info) of these members in a stable order, so the
+        cursor can be an offset; kept between the pages of one listing (a benchmark pages
+        through 100,000 of them)."""
+        key = (tuple(userids), self._edits)
+        cached = self._rows_cache
+        if cached and cached[0] == key:
+            return cached[1]
+        wanted = set(userids)
+        rows = []
+        for contact in self.contacts.values():
+            for follow in contact["follow_user"]:
+                if follow["userid"] in wanted:
+                    rows.append((contact["external_contact"], follow))
+        self._rows_cache = (key, rows)
+        return rows
 
     def unfollow(self, external_userid: str, userid: str) -> None:
         contact = self.contacts.get(external_userid)
         if contact is not None:
             contact["follow_user"] = [f for f in contact["follow_user"] if f["userid"] != userid]
+            self._edits += 1
 
     def add_chat(
         self,
@@ -192,26 +218,24 @@ def _batch_get_by_user(app, _params, body) -> dict[str, Any]:
     if not 1 <= limit <= 100:
         return _err(INVALID_LIMIT, "invalid limit")
     limit = min(limit, app.external.batch_limit)
-    wanted = set(userids)
-    rows = []
-    # The directory's insertion order is stable, so the cursor is an offset into this listing.
-    for contact in app.external.contacts.values():
-        for follow in contact["follow_user"]:
-            if follow["userid"] in wanted:
-                info = {k: v for k, v in follow.items() if k != "tags"}
-                info["tag_id"] = [t.get("tag_id") for t in follow.get("tags", [])]
-                rows.append((contact["external_contact"], info))
+    rows = app.external.rows_for(userids)
     start = int(body.get("cursor") or 0)
     page = rows[start : start + limit]
     answer = {
         **_ok(),
         "external_contact_list": [
-            {"external_contact": copy.deepcopy(ext), "follow_info": copy.deepcopy(info)}
-            for ext, info in page
+            {"external_contact": copy.deepcopy(ext), "follow_info": _follow_info(follow)}
+            for ext, follow in page
         ],
     }
     answer["next_cursor"] = str(start + limit) if start + limit < len(rows) else ""
     return answer
+
+
+def _follow_info(follow: dict[str, Any]) -> dict[str, Any]:
+    info = {key: copy.deepcopy(value) for key, value in follow.items() if key != "tags"}
+    info["tag_id"] = [tag.get("tag_id") for tag in follow.get("tags", [])]
+    return info
 
 
 def _groupchat_list(app, _params, body) -> dict[str, Any]:

@@ -13,6 +13,7 @@ Three circles of people around a ticket:
 
 from andon.accounts.permissions import has_perm
 from andon.queues.selectors import member_queue_ids
+from andon.tickets import visibility
 from andon.tickets.models import OPEN_STATUSES, Status, Ticket
 
 
@@ -56,6 +57,8 @@ def can_view(user, ticket: Ticket) -> bool:
         or is_requester(user, ticket)
         or is_assignee(user, ticket)
         or is_queue_member(user, ticket)
+        # Last, as it is the one check here that may query (see andon.tickets.visibility).
+        or visibility.allows(user, ticket)
     )
 
 
