@@ -12,6 +12,7 @@ from andon.accounts.permissions import has_perm
 from andon.core.views import htmx_target
 from andon.reports import exports, selectors
 from andon.reports.forms import FILTER_FIELDS, ReportFilterForm
+from andon.reports.scope import report_scope
 from andon.tickets.models import Priority
 
 EXPORT_KINDS = ("view", "tickets")
@@ -21,7 +22,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 def _scope(request):
     if not has_perm(request.user, "reports.view"):
         raise PermissionDenied
-    return selectors.report_scope(request.user)
+    return report_scope(request.user)
 
 
 def _chart_data(report: dict) -> dict:

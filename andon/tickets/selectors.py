@@ -11,6 +11,7 @@ from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
 from andon.tickets import policies, visibility
 from andon.tickets.models import (
+    UNFINISHED_STATUSES,
     Attachment,
     Comment,
     EventKind,
@@ -18,6 +19,11 @@ from andon.tickets.models import (
     TicketEvent,
     parse_number,
 )
+
+
+def unfinished_tickets() -> QuerySet[Ticket]:
+    """Every ticket still someone's work (registered as a port of andon.queues, queues.ports)."""
+    return Ticket.objects.filter(status__in=UNFINISHED_STATUSES)
 
 
 def _sees_everything(user) -> bool:
