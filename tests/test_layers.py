@@ -18,6 +18,8 @@ KNOWN_PORTS: dict[str, str] = {
     "andon.accounts.work.register_work": "work a person owns, handed over on deactivation "
     "(tickets)",
     "andon.accounts.chart.register_chart_owner": "who owns the org chart (WeCom)",
+    "andon.tickets.visibility.register_scope": "who else reads a ticket (the team serving its "
+    "customer)",
     "andon.queues.ports.register_unfinished_tickets": "unfinished tickets, for dispatch loads "
     "and the queue pages (tickets)",
     "andon.queues.ports.register_dispatching_entries": "the catalog entries filing into a queue, "

@@ -40,6 +40,8 @@ ASSETS: tuple[Asset, ...] = (
     Asset("echarts", "dist/echarts.min.js", "echarts/echarts.min.js"),
     Asset("echarts", "LICENSE", "echarts/LICENSE", required=False),
     Asset("@tabler/icons", "LICENSE", "tabler-icons/LICENSE", required=False),
+    # The official WeCom JS-SDK (`ww`), for the chat sidebar; it talks to the WeCom client.
+    Asset("@wecom/jssdk", "dist/wecom.global.prod.js", "wecom-jssdk/wecom.global.prod.js"),
 )
 
 ICONS: tuple[str, ...] = (

@@ -23,6 +23,7 @@ from django.db.models import CharField, IntegerField, Value
 
 from andon.accounts.permissions import has_perm
 from andon.queues.selectors import member_queue_ids
+from andon.tickets import visibility
 from andon.tickets.models import (
     OPEN_STATUSES,
     CarbonCopy,
@@ -167,6 +168,8 @@ def can_view(user, ticket: Ticket) -> bool:
         or is_queue_member(user, ticket)
         or is_collaborator(user, ticket)
         or is_cc(user, ticket)
+        # Last, as it is the one check here that may query (see andon.tickets.visibility).
+        or visibility.allows(user, ticket)
     )
 
 

@@ -9,7 +9,7 @@ from andon.catalog.models import CatalogEntry
 from andon.core.errors import NotFound
 from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
-from andon.tickets import policies
+from andon.tickets import policies, visibility
 from andon.tickets.models import (
     UNFINISHED_STATUSES,
     Attachment,
@@ -42,6 +42,9 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     queue_ids = member_queue_ids(user)
     if queue_ids:
         scope |= Q(queue_id__in=queue_ids)
+    extra = visibility.extra_scope(user)
+    if extra is not None:
+        scope |= extra
     return qs.filter(scope | _pulled_in(user, queue_ids))
 
 
