@@ -18,8 +18,10 @@ Rules (see DESIGN.md §3 and the README's "OLA" section):
   already alerted, inactive people and the owners themselves, up to ``max_level``. The owners are
   the assignee, or the queue's members while the ticket sits in the pool.
 
-Every step runs in one transaction with the timer row locked (SKIP LOCKED on PostgreSQL) and
-carries the token stored on the row; a stale token does nothing. Alerts are unique per
+Steps run a chunk per transaction (one step is a chunk of one) with the chunk's timer rows
+locked (SKIP LOCKED on PostgreSQL), and each carries the token stored on its row; a stale token
+does nothing. A catch-up is shared: the sweeper hands due steps out as chunk tasks that any
+worker process runs, and a chunk writes its alerts in bulk. Alerts are unique per
 (timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice. The
 engine writes no notification itself: each alert is a ticket event naming its recipients, which
 the notifications subscriber delivers (`andon.notifications.services.notify_alert`).
