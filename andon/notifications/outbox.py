@@ -169,6 +169,46 @@ def deliver_new(key: str) -> str:
     return "skipped" if message_id is None else deliver(message_id)
 
 
+# Links that ask the recipient to do something (rate the service, …), offered by the apps above
+# (registered from their ready()): `provide(*, notification, channel) -> (label, url) | None`.
+# E-mail shows the link under the message; a WeCom card opens it instead of the ticket.
+_action_links: dict[str, object] = {}
+
+
+def register_action_link(name: str, provide) -> None:
+    _action_links[name] = provide
+
+
+def _action_link(notification: Notification, channel: str) -> tuple[str, str] | None:
+    for provide in _action_links.values():
+        link = provide(notification=notification, channel=channel)
+        if link:
+            return link
+    return None
+
+
+def _message_for(notification: Notification, channel: str, key: str) -> OutboxMessage:
+    url = ticket_url(notification.ticket) if notification.ticket_id else ""
+    payload = {}
+    link = _action_link(notification, channel) if notification.ticket_id else None
+    if link is not None:
+        label, link_url = link
+        if channel == Channel.WECOM:
+            url = link_url
+        else:
+            payload = {"action": {"label": str(label), "url": link_url}}
+    return OutboxMessage(
+        key=key,
+        channel=channel,
+        recipient_id=notification.recipient_id,
+        ticket_id=notification.ticket_id,
+        subject=notification.title,
+        body=notification.body,
+        url=url,
+        payload=payload,
+    )
+
+
 def enqueue_for_notifications(
     notifications: list[Notification],
     *,
@@ -196,18 +236,28 @@ def enqueue_for_notifications(
             or f"event:{notification.event_id}"
         )
         for channel in sorted(channels.get(notification.recipient_id, ())):
-            messages.append(
-                OutboxMessage(
-                    key=f"{prefix}:{notification.recipient_id}:{channel}",
-                    channel=channel,
-                    recipient_id=notification.recipient_id,
-                    ticket_id=notification.ticket_id,
-                    subject=notification.title,
-                    body=notification.body,
-                    url=ticket_url(notification.ticket) if notification.ticket_id else "",
-                )
-            )
+            key = f"{prefix}:{notification.recipient_id}:{channel}"
+            messages.append(_message_for(notification, channel, key))
     enqueue(messages)
+
+
+def enqueue_email_copies(copies, *, key_prefix: str, ticket, subject: str, body: str) -> None:
+    """E-mail to addresses without an account (a ticket's copied customer contacts): keys are
+    "<prefix>:cc<copy id>:email", so a retried call sends once. The portal link is not sent:
+    the address has no account to open it with."""
+    enqueue(
+        [
+            OutboxMessage(
+                key=f"{key_prefix}:cc{copy_id}:email",
+                channel=Channel.EMAIL,
+                ticket=ticket,
+                subject=subject,
+                body=body,
+                payload={"email": address},
+            )
+            for copy_id, address in copies
+        ]
+    )
 
 
 def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
