@@ -18,8 +18,10 @@ Rules (see DESIGN.md §3 and the README's "OLA" section):
   already alerted, inactive people and the owners themselves, up to ``max_level``. The owners are
   the assignee, or the queue's members while the ticket sits in the pool.
 
-Every step runs in one transaction with the timer row locked (SKIP LOCKED on PostgreSQL) and
-carries the token stored on the row; a stale token does nothing. Alerts are unique per
+Steps run a chunk per transaction (one step is a chunk of one) with the chunk's timer rows
+locked (SKIP LOCKED on PostgreSQL), and each carries the token stored on its row; a stale token
+does nothing. A catch-up is shared: the sweeper hands due steps out as chunk tasks that any
+worker process runs, and a chunk writes its alerts in bulk. Alerts are unique per
 (timer, level, recipient) and their outbox keys per channel, so nobody is alerted twice. The
 engine writes no notification itself: each alert is a ticket event naming its recipients, which
 the notifications subscriber delivers (`andon.notifications.services.notify_alert`).
@@ -30,28 +32,25 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from andon.notifications.recipients import is_reachable
+from andon.ola.alerts import Chunk
 from andon.ola.businesstime import add_business_time, business_seconds_between
 from andon.ola.models import (
     FINISHED_STATUSES,
     RESOLVED_STATUSES,
-    Alert,
     Metric,
     OlaPolicy,
     OlaTimer,
     TimerState,
 )
 from andon.ola.selectors import calendar_spec, escalation_groups, queue_policy
-from andon.queues.models import QueueMembership
 from andon.tickets import workflow
-from andon.tickets.events import record_events
 
 # --- policies and calendars --------------------------------------------------------------------
 
@@ -336,7 +335,7 @@ def _check_urge(ticket, now, timers, specs) -> None:
         level=0,
         created_at=now,
     )
-    chunk = _Chunk(now=now)
+    chunk = Chunk(now=now)
     _breach(timer, ticket, chunk)
     chunk.write_alerts()
     timer.save()
@@ -355,54 +354,6 @@ def _check_urge(ticket, now, timers, specs) -> None:
 
 # The fields a step changes on its timer.
 STEP_FIELDS = ("level", "state", "breached_at", "next_action_at", "token", "enqueued_at")
-
-
-@dataclass
-class _Alert:
-    timer: OlaTimer
-    ticket: object
-    level: int
-    users: list
-    kind: str
-
-
-@dataclass
-class _Chunk:
-    """What the steps of one transaction share: the time, the pool members of the tickets'
-    queues (read once), and the alerts to write together at the end."""
-
-    now: datetime
-    members: dict[int, list] = field(default_factory=dict)
-    alerts: list[_Alert] = field(default_factory=list)
-
-    def load_members(self, queue_ids) -> None:
-        wanted = set(queue_ids) - set(self.members)
-        for queue_id in wanted:
-            self.members[queue_id] = []
-        if not wanted:
-            return
-        rows = (
-            QueueMembership.objects.filter(queue_id__in=wanted, user__is_active=True)
-            .select_related("user")
-            .order_by("user_id")
-        )
-        for row in rows:
-            self.members[row.queue_id].append(row.user)
-
-    def owners(self, ticket) -> list:
-        if ticket.assignee_id:
-            return [ticket.assignee]
-        if not ticket.queue_id:
-            return []
-        self.load_members([ticket.queue_id])
-        return self.members[ticket.queue_id]
-
-    def alert(self, timer, ticket, *, level: int, users, kind: str) -> None:
-        self.alerts.append(_Alert(timer, ticket, level, list(users), kind))
-
-    def write_alerts(self) -> None:
-        _write_alerts(self.alerts, self.now)
-        self.alerts = []
 
 
 def _can_climb(timer: OlaTimer) -> bool:
@@ -442,7 +393,7 @@ def _run_chunk(steps, now) -> dict[int, str]:
     outcomes = dict.fromkeys(tokens, "stale")
     with transaction.atomic():
         timers = _lock_for_steps(list(tokens))
-        chunk = _Chunk(now=now)
+        chunk = Chunk(now=now)
         chunk.load_members(
             t.ticket.queue_id for t in timers if not t.ticket.assignee_id and t.ticket.queue_id
         )
@@ -508,13 +459,13 @@ def _save_steps(timers: list[OlaTimer]) -> None:
         )
 
 
-def _warn(timer: OlaTimer, ticket, chunk: _Chunk) -> None:
+def _warn(timer: OlaTimer, ticket, chunk: Chunk) -> None:
     timer.level = 0
     chunk.alert(timer, ticket, level=0, users=chunk.owners(ticket), kind="ola_warning")
     _reschedule(timer, timer.due_at)
 
 
-def _breach(timer: OlaTimer, ticket, chunk: _Chunk) -> None:
+def _breach(timer: OlaTimer, ticket, chunk: Chunk) -> None:
     timer.level = 1
     timer.state = TimerState.BREACHED
     timer.breached_at = timer.due_at or chunk.now
@@ -522,7 +473,7 @@ def _breach(timer: OlaTimer, ticket, chunk: _Chunk) -> None:
     _reschedule(timer, chunk.now + _interval(timer) if _can_climb(timer) else None)
 
 
-def _escalate(timer: OlaTimer, ticket, chunk: _Chunk) -> bool:
+def _escalate(timer: OlaTimer, ticket, chunk: Chunk) -> bool:
     owners = chunk.owners(ticket)
     skip = set(timer.alerted_user_ids) | {o.pk for o in owners}
     for group in escalation_groups(owners):
@@ -534,58 +485,6 @@ def _escalate(timer: OlaTimer, ticket, chunk: _Chunk) -> bool:
             return True
     _reschedule(timer, None)  # nobody left above: the climb ends here
     return False
-
-
-def _write_alerts(alerts: list[_Alert], now) -> None:
-    """Record the alerts on their tickets and hand their recipients to notifications: each
-    event names them and carries the delivery key "ola:<timer>:<level>", so the outbox copies
-    are unique per (timer, level, recipient, channel) and a retried step never alerts twice."""
-    if not alerts:
-        return
-    # Under the timers' row locks nobody else alerts these levels; the unique constraint is the
-    # last guard. People already told at a level are not told again (a re-planned timer).
-    already = set(
-        Alert.objects.filter(
-            timer_id__in={a.timer.pk for a in alerts}, level__in={a.level for a in alerts}
-        ).values_list("timer_id", "level", "recipient_id")
-    )
-    rows, entries = [], []
-    for a in alerts:
-        timer = a.timer
-        users = [u for u in a.users if is_reachable(u) and (timer.pk, a.level, u.pk) not in already]
-        rows.extend(Alert(timer=timer, level=a.level, recipient=u, created_at=now) for u in users)
-        timer.alerted_user_ids = sorted(set(timer.alerted_user_ids) | {u.pk for u in users})
-        names = "、".join(u.name for u in users) or "（无人可通知）"
-        metric = timer.get_metric_display()
-        note = {
-            "ola_warning": f"{metric}即将超时（{_due_text(timer)}），已提醒 {names}",
-            "ola_breached": f"{metric}已超时，已通知 {names}",
-            "ola_escalated": f"{metric}超时升级到第 {a.level} 级，已通知 {names}",
-        }[a.kind]
-        entries.append(
-            {
-                "ticket": a.ticket,
-                "kind": a.kind,
-                "actor": None,
-                "after": {
-                    "metric": timer.metric,
-                    "level": a.level,
-                    "timer": timer.pk,
-                    "recipients": [{"id": u.pk, "name": u.name} for u in users],
-                    "alert": f"ola:{timer.pk}:{a.level}",
-                },
-                "note": note,
-                "at": now,
-            }
-        )
-    Alert.objects.bulk_create(rows, ignore_conflicts=True)
-    record_events(entries)
-
-
-def _due_text(timer: OlaTimer) -> str:
-    if timer.due_at is None:
-        return ""
-    return "截止 " + timezone.localtime(timer.due_at).strftime("%m-%d %H:%M")
 
 
 # --- the sweeper ----------------------------------------------------------------------------------

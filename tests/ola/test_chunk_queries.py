@@ -60,7 +60,7 @@ def test_a_chunk_costs_the_same_queries_for_3_steps_as_for_30(desk):
     small = queries_for(due_steps(desk, 3, "assigned"))
     large = queries_for(due_steps(desk, 30, "assigned"))
     assert large == small
-    assert small <= 12
+    assert small <= 10  # 10 on PostgreSQL with an e-mail copy per alert
     assert Alert.objects.filter(level=0).count() == 34
     assert TicketEvent.objects.filter(kind="ola_warning").count() == 34
     assert Notification.objects.filter(kind="ola_warning").count() == 34
