@@ -62,9 +62,16 @@ INSTALLED_APPS = [
     "andon.ola",
     "andon.wecom",
     "andon.reports",
+    "andon.tags",
+    "andon.bulk",
+    "andon.macros",
     "andon.knowledge",
+    "andon.ticketsearch",
+    "andon.savedviews",
     "andon.customers",
     "andon.portal",
+    "andon.followup",
+    "andon.csat",
     "andon.ops",
 ]
 

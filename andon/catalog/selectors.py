@@ -83,3 +83,16 @@ def catalog_tree() -> list[CatalogEntry]:
         if not entry.usable and not entry.is_retired:
             root.problem_count += 1
     return roots
+
+
+def dispatching_entries():
+    """The live level-2 entries that file tickets into their queue (retired entries, or entries
+    under a retired level-1, cannot take tickets and are left out), parent and queue loaded, in
+    tree order. Registered as a port of andon.queues (queues.ports)."""
+    return (
+        CatalogEntry.objects.filter(
+            parent__isnull=False, is_retired=False, parent__is_retired=False
+        )
+        .select_related("parent", "queue")
+        .order_by("parent__order", "parent_id", "order", "id")
+    )

@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from andon.core import config_cache
+from andon.queues import ports
 from andon.queues.models import Queue, QueueMembership
 
 
@@ -52,17 +53,14 @@ def dispatch_roster(queue: Queue, *, loads: bool = False) -> Roster:
     """The queue's members and which of them can take a new ticket now (active accounts marked
     available). One query; with `loads`, each candidate also gets `open_count` (their unfinished
     tickets in any queue) from a second one, which only the least-loaded rule needs."""
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
     memberships = list(
         QueueMembership.objects.filter(queue=queue).select_related("user").order_by("id")
     )
     candidates = [m.user for m in memberships if m.user.is_active and m.user.is_available]
     if loads and candidates:
         counts = dict(
-            Ticket.objects.filter(
-                assignee__in=[u.pk for u in candidates], status__in=UNFINISHED_STATUSES
-            )
+            ports.unfinished_tickets()
+            .filter(assignee__in=[u.pk for u in candidates])
             .values("assignee")
             .annotate(n=Count("id"))
             .values_list("assignee", "n")
@@ -81,23 +79,13 @@ def queue_disable_impact(queue: Queue) -> list:
     """The live level-2 catalog entries that dispatch to `queue` and would be left without a
     usable queue if it were disabled (retired entries, or entries under a retired level-1, cannot
     take tickets anyway and are left out). Tree order, parents loaded."""
-    from andon.catalog.models import CatalogEntry
-
-    return list(
-        CatalogEntry.objects.filter(
-            queue=queue, parent__isnull=False, is_retired=False, parent__is_retired=False
-        )
-        .select_related("parent", "queue")
-        .order_by("parent__order", "parent_id", "order", "id")
-    )
+    return list(ports.dispatching_entries().filter(queue=queue))
 
 
 def queue_overview():
     """Every queue for the configuration list, with member count, unfinished tickets and the
     number of live catalog entries dispatching to it. One query (counts are subqueries, so a
     busy queue does not multiply rows)."""
-    from andon.catalog.models import CatalogEntry
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
 
     def count_of(qs):
         counted = qs.order_by().values("queue_id").annotate(n=Count("id")).values("n")
@@ -105,17 +93,8 @@ def queue_overview():
 
     return Queue.objects.annotate(
         member_count=count_of(QueueMembership.objects.filter(queue=OuterRef("pk"))),
-        open_count=count_of(
-            Ticket.objects.filter(queue=OuterRef("pk"), status__in=UNFINISHED_STATUSES)
-        ),
-        entry_count=count_of(
-            CatalogEntry.objects.filter(
-                queue=OuterRef("pk"),
-                parent__isnull=False,
-                is_retired=False,
-                parent__is_retired=False,
-            )
-        ),
+        open_count=count_of(ports.unfinished_tickets().filter(queue=OuterRef("pk"))),
+        entry_count=count_of(ports.dispatching_entries().filter(queue=OuterRef("pk"))),
     ).order_by("name", "id")
 
 
@@ -123,8 +102,6 @@ def queue_members_with_load(queue: Queue) -> list:
     """The queue's memberships in round-robin order, each user carrying `open_count` (unfinished
     tickets assigned to them in any queue) and `queue_open_count` (those in this queue). One
     query for the members and one for the counts, however many members there are."""
-    from andon.tickets.models import UNFINISHED_STATUSES, Ticket
-
     memberships = list(
         QueueMembership.objects.filter(queue=queue).select_related("user").order_by("id")
     )
@@ -133,7 +110,8 @@ def queue_members_with_load(queue: Queue) -> list:
     in_queue: dict[int, int] = {}
     if user_ids:
         rows = (
-            Ticket.objects.filter(assignee_id__in=user_ids, status__in=UNFINISHED_STATUSES)
+            ports.unfinished_tickets()
+            .filter(assignee_id__in=user_ids)
             .values("assignee_id")
             .annotate(
                 total=Count("id"),

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from andon.core.api import PermissionByMethod, error_responses
 from andon.reports import selectors
 from andon.reports.forms import MAX_HOURS, read_filters
+from andon.reports.scope import report_scope
 from andon.tickets.models import Channel, Priority
 
 FILTER_PARAMETERS = [
@@ -132,7 +133,7 @@ class ReportView(APIView):
         raise NotImplementedError
 
     def get(self, request):
-        scope = selectors.report_scope(request.user)
+        scope = report_scope(request.user)
         form = read_filters(request.query_params, scope=scope)
         return Response(self.report(scope, form))
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from andon.reports import selectors
+from andon.reports.scope import ReportFilters, created_in_range, scoped_tickets
 from andon.tickets.models import Channel, Priority, Status, format_number
 
 CHUNK_SIZE = 2000
@@ -191,18 +192,14 @@ def ticket_header() -> list[str]:
     ]
 
 
-def ticket_rows(scope, f: selectors.ReportFilters) -> Iterator[list]:
+def ticket_rows(scope, f: ReportFilters) -> Iterator[list]:
     """The tickets created in the range, oldest first, read in chunks."""
     statuses, priorities, channels = (
         dict(Status.choices),
         dict(Priority.choices),
         dict(Channel.choices),
     )
-    qs = (
-        selectors.created_in_range(selectors.scoped_tickets(scope, f), f)
-        .order_by("id")
-        .values_list(*TICKET_COLUMNS)
-    )
+    qs = created_in_range(scoped_tickets(scope, f), f).order_by("id").values_list(*TICKET_COLUMNS)
     for row in qs.iterator(chunk_size=CHUNK_SIZE):
         (
             pk,

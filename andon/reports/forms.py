@@ -15,7 +15,7 @@ from andon.catalog.models import CatalogEntry
 from andon.core.api import IdFormField
 from andon.core.errors import ValidationFailed
 from andon.queues.models import Queue, QueueMembership
-from andon.reports.selectors import ReportFilters, default_range
+from andon.reports.scope import ReportFilters, default_range
 from andon.tickets.models import Channel, Priority
 
 User = get_user_model()

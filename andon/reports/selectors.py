@@ -27,186 +27,29 @@ Definitions (the page, the API and the exports all read these functions):
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    F,
-    FloatField,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from andon.accounts.models import Department, User
-from andon.accounts.permissions import has_perm
+from andon.accounts.models import User
 from andon.catalog.models import CatalogEntry
-from andon.core.errors import PermissionDenied
-from andon.ola.models import Metric, OlaTimer, TimerState
-from andon.queues.models import Queue, QueueMembership
-from andon.queues.selectors import member_queue_ids
+from andon.ola.models import Metric, TimerState
+from andon.queues.models import Queue
 from andon.reports import rollup
-from andon.reports.histogram import percentile as histogram_percentile
-from andon.reports.models import DailyDuration, DailyRollup, LiveRollup
+from andon.reports.percentiles import duration_percentiles, histogram_percentiles, rate, rounded
+from andon.reports.scope import (
+    OLA_METRICS,
+    ReportFilters,
+    as_of,
+    scoped_durations,
+    scoped_live,
+    scoped_rollup,
+    scoped_timers,
+)
 from andon.tickets.models import OPEN_STATUSES, UNFINISHED_STATUSES, Ticket
-
-PERCENTILES = (0.5, 0.9)
-OLA_METRICS = (Metric.RESPONSE, Metric.RESOLUTION)
-
-
-# --- scope and filters -------------------------------------------------------------------------
-
-
-def sees_all_reports(user) -> bool:
-    return has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage")
-
-
-def led_department_ids(user) -> set[int]:
-    """Departments the user leads, with every sub-department (two queries, any depth)."""
-    led = set(Department.objects.filter(leaders=user).values_list("id", flat=True))
-    if not led:
-        return set()
-    children: dict[int, list[int]] = {}
-    for pk, parent_id in Department.objects.filter(parent__isnull=False).values_list(
-        "id", "parent_id"
-    ):
-        children.setdefault(parent_id, []).append(pk)
-    found, stack = set(led), list(led)
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def report_scope(user) -> set[int] | None:
-    """Queue ids this person's reports cover; None means every ticket.
-
-    A handler sees their own queues; a lead (a department leader) also the queues whose members
-    belong to their departments (sub-departments included); admins and observers everything."""
-    if not has_perm(user, "reports.view"):
-        raise PermissionDenied(_("没有权限：%s") % "reports.view")
-    if sees_all_reports(user):
-        return None
-    queue_ids = set(member_queue_ids(user))
-    departments = led_department_ids(user)
-    if departments:
-        queue_ids |= set(
-            QueueMembership.objects.filter(user__main_department_id__in=departments).values_list(
-                "queue_id", flat=True
-            )
-        )
-    return queue_ids
-
-
-@dataclass(frozen=True)
-class ReportFilters:
-    start: date
-    end: date  # inclusive
-    queue: int | None = None
-    catalog_entries: tuple[int, ...] = field(default_factory=tuple)  # leaf ids; empty = any
-    priority: str | None = None
-    handler: int | None = None
-    channel: str | None = None
-
-    # Days are the desk's (settings.TIME_ZONE): the same days the roll-up counts by.
-    @property
-    def start_at(self) -> datetime:
-        return rollup.day_start(self.start)
-
-    @property
-    def end_at(self) -> datetime:
-        """Exclusive end: midnight after the last day."""
-        return rollup.day_start(self.end + timedelta(days=1))
-
-    @property
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-
-def default_range(today: date | None = None, days: int = 30) -> tuple[date, date]:
-    today = today or timezone.localdate()
-    return today - timedelta(days=days - 1), today
-
-
-def _ticket_conditions(scope, f: ReportFilters, prefix: str = "", queue_field=None) -> Q:
-    """The filters as a condition on tickets (prefix "ticket__" when reading from timers)."""
-    condition = Q()
-    queue_field = queue_field or f"{prefix}queue_id"
-    if scope is not None:
-        condition &= Q(**{f"{queue_field}__in": scope})
-    if f.queue:
-        condition &= Q(**{queue_field: f.queue})
-    if f.catalog_entries:
-        condition &= Q(**{f"{prefix}catalog_entry_id__in": f.catalog_entries})
-    if f.priority:
-        condition &= Q(**{f"{prefix}priority": f.priority})
-    if f.handler:
-        condition &= Q(**{f"{prefix}assignee_id": f.handler})
-    if f.channel:
-        condition &= Q(**{f"{prefix}channel": f.channel})
-    return condition
-
-
-def scoped_tickets(scope, f: ReportFilters) -> QuerySet[Ticket]:
-    if scope is not None and not scope:
-        return Ticket.objects.none()
-    return Ticket.objects.filter(_ticket_conditions(scope, f)).order_by()
-
-
-def scoped_timers(scope, f: ReportFilters) -> QuerySet[OlaTimer]:
-    """Response and resolution timers: by the queue whose time they measured."""
-    if scope is not None and not scope:
-        return OlaTimer.objects.none()
-    return OlaTimer.objects.filter(
-        _ticket_conditions(scope, f, prefix="ticket__", queue_field="queue_id"),
-        metric__in=OLA_METRICS,
-    ).order_by()
-
-
-def scoped_rollup(scope, f: ReportFilters) -> QuerySet[DailyRollup]:
-    """Roll-up rows under the scope and filters (its columns carry the tickets' names)."""
-    if scope is not None and not scope:
-        return DailyRollup.objects.none()
-    return DailyRollup.objects.filter(_ticket_conditions(scope, f)).order_by()
-
-
-def scoped_live(scope, f: ReportFilters) -> QuerySet[LiveRollup]:
-    if scope is not None and not scope:
-        return LiveRollup.objects.none()
-    return LiveRollup.objects.filter(_ticket_conditions(scope, f)).order_by()
-
-
-def scoped_durations(scope, f: ReportFilters) -> QuerySet[DailyDuration] | None:
-    """Duration buckets under the scope and queue filter; None when a finer filter (priority,
-    catalog entry, handler, channel) asks for more than the histogram knows."""
-    if f.catalog_entries or f.priority or f.handler or f.channel:
-        return None
-    if scope is not None and not scope:
-        return DailyDuration.objects.none()
-    qs = DailyDuration.objects.filter(day__gte=f.start, day__lte=f.end)
-    if scope is not None:
-        qs = qs.filter(queue_id__in=scope)
-    if f.queue:
-        qs = qs.filter(queue_id=f.queue)
-    return qs.order_by()
-
-
-def created_in_range(qs, f: ReportFilters):
-    return qs.filter(created_at__gte=f.start_at, created_at__lt=f.end_at)
-
-
-def as_of() -> datetime | None:
-    return rollup.refreshed_at()
-
 
 # --- sums over the roll-up ---------------------------------------------------------------------
 
@@ -247,92 +90,9 @@ def _ola_numbers(row: dict) -> dict:
         timed = row[f"{metric}_timed"]
         out[f"{metric}_met"] = met
         out[f"{metric}_breached"] = breached
-        out[f"{metric}_met_rate"] = _rate(met, met + breached)
-        out[f"mean_{metric}_seconds"] = _round(row[f"{metric}_seconds"] / timed) if timed else None
+        out[f"{metric}_met_rate"] = rate(met, met + breached)
+        out[f"mean_{metric}_seconds"] = rounded(row[f"{metric}_seconds"] / timed) if timed else None
     return out
-
-
-# --- percentiles: percentile_cont on PostgreSQL, an ordered offset elsewhere ----------------
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's continuous percentile (linear interpolation between the nearest ranks)."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        if not 0 <= float(percentile) <= 1:
-            raise ValueError("percentile must be between 0 and 1")
-        super().__init__(expression, percentile=repr(float(percentile)), **extra)
-
-
-def uses_percentile_cont() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _ordered_offset_percentile(values_qs, n: int, p: float) -> float | None:
-    """percentile_cont over an ordered column by reading the one or two rows around the rank."""
-    if n <= 0:
-        return None
-    position = p * (n - 1)
-    low, high = math.floor(position), math.ceil(position)
-    rows = list(values_qs[low : high + 1])
-    if not rows:
-        return None
-    if len(rows) == 1 or low == high:
-        return float(rows[0])
-    return float(rows[0]) + (float(rows[1]) - float(rows[0])) * (position - low)
-
-
-def duration_percentiles(timers: QuerySet[OlaTimer]) -> dict:
-    """p50/p90 of the business seconds response and resolution timers took, exact, from the
-    raw timers (a roll-up cannot sum percentiles). One query on PostgreSQL; on SQLite a count
-    and an ordered-offset read per metric and percentile."""
-    out = {}
-    if uses_percentile_cont():
-        aggregates = {
-            f"p{round(p * 100)}_{metric}_seconds": PercentileCont(
-                "elapsed_seconds", p, filter=Q(metric=metric, elapsed_seconds__isnull=False)
-            )
-            for metric in OLA_METRICS
-            for p in PERCENTILES
-        }
-        return {key: _round(value) for key, value in timers.aggregate(**aggregates).items()}
-    for metric in OLA_METRICS:
-        ordered = (
-            timers.filter(metric=metric, elapsed_seconds__isnull=False)
-            .order_by("elapsed_seconds")
-            .values_list("elapsed_seconds", flat=True)
-        )
-        n = ordered.count()
-        for p in PERCENTILES:
-            out[f"p{round(p * 100)}_{metric}_seconds"] = _round(
-                _ordered_offset_percentile(ordered, n, p)
-            )
-    return out
-
-
-def histogram_percentiles(buckets: QuerySet[DailyDuration]) -> dict:
-    """p50/p90 per metric from the duration histogram (within 2 %, see reports.histogram)."""
-    counts: dict[str, list[tuple[int, int]]] = {metric: [] for metric in OLA_METRICS}
-    for r in buckets.values("metric", "bucket").annotate(n=Sum("count")):
-        counts.setdefault(r["metric"], []).append((r["bucket"], r["n"]))
-    return {
-        f"p{round(p * 100)}_{metric}_seconds": _round(histogram_percentile(counts[metric], p))
-        for metric in OLA_METRICS
-        for p in PERCENTILES
-    }
-
-
-def _rate(part, whole) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _round(value) -> float | None:
-    return None if value is None else round(float(value), 1)
 
 
 # --- the series and the summary ------------------------------------------------------------
@@ -391,7 +151,7 @@ def summary(scope, f: ReportFilters, read: tuple[list[dict], dict] | None = None
         "backlog": days[-1]["backlog"] if days else 0,
         "urges": sum(d["urges"] for d in days),
         "reopened": reopened,
-        "reopen_rate": _rate(reopened, resolved),
+        "reopen_rate": rate(reopened, resolved),
         **_ola_numbers(ola),
     }
     buckets = scoped_durations(scope, f)
@@ -450,7 +210,7 @@ def breakdowns(scope, f: ReportFilters, by: tuple[str, ...] = tuple(DIMENSIONS))
                     "key": key,
                     **{c: group[c] for c in ("created", "urges", "resolved", "reopened")},
                     "backlog": open_count,
-                    "reopen_rate": _rate(group["reopened"], group["resolved"]),
+                    "reopen_rate": rate(group["reopened"], group["resolved"]),
                     **_ola_numbers(group),
                 }
             )
@@ -523,7 +283,7 @@ def top_catalog(scope, f: ReportFilters, limit: int = 10) -> list[dict]:
             "created": r["n"],
             "resolved": r["resolved_now"],
             "urges": r["urge_sum"],
-            "share": _rate(r["n"], total),
+            "share": rate(r["n"], total),
         }
         for r in rows
     ]

@@ -11,6 +11,7 @@ status), so a field added to the serializer and not here fails there.
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -58,6 +59,15 @@ def _attachment(attachment) -> dict:
     }
 
 
+def tag_names(ticket: Ticket) -> list[str]:
+    """The ticket's tag names by name: lists prefetch them (`tags.selectors.with_tags`), one
+    ticket (detail, action answers) costs one query."""
+    links = ticket.tag_links.all()
+    if "tag_links" not in getattr(ticket, "_prefetched_objects_cache", {}):
+        links = links.select_related("tag").order_by(Lower("tag__name"))
+    return [link.tag.name for link in links]
+
+
 def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
     """The body of `TicketDetailSerializer(ticket, context={"request": ...}).data` for `user`.
     `attachments` are the files to show (default: the ticket's prefetched `attachments`)."""
@@ -83,6 +93,8 @@ def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
         "custom_fields": _fields(ticket.custom_fields),
         "urge_count": ticket.urge_count,
         "reopen_count": ticket.reopen_count,
+        "version": ticket.version,
+        "tags": tag_names(ticket),
         "resolution": ticket.resolution,
         "created_at": _when(ticket.created_at),
         "updated_at": _when(ticket.updated_at),

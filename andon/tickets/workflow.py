@@ -125,6 +125,15 @@ def _claim_guard(user, ticket: Ticket) -> ServiceError | None:
     return None
 
 
+def _take_over_guard(user, ticket: Ticket) -> ServiceError | None:
+    """Taking over needs a holder other than oneself; a ticket in the pool is simply claimed."""
+    if ticket.assignee_id is None:
+        return Conflict(gettext("工单还没有处理人，请直接认领"), code="not_assigned")
+    if ticket.assignee_id == user.pk:
+        return Conflict(gettext("你已经是当前处理人"), code="already_assignee")
+    return None
+
+
 def _urge_denied(user, ticket: Ticket) -> str:
     if policies.is_assignee(user, ticket):
         return gettext("当前处理人不能催自己的工单")
@@ -173,6 +182,23 @@ ACTIONS: dict[str, Action] = {
             to=Status.PROCESSING,
             responds=True,
             guard=_claim_guard,
+        ),
+        Action(
+            "take-over",
+            _("接手"),
+            _("接手"),
+            policies.can_take_over,
+            _("只有该队列的成员、有处理权限的协作人或工单管理员可以接手"),
+            OPEN_STATUSES,
+            EventKind.TAKEN_OVER,
+            "take_over_ticket",
+            # A ticket still waiting for its holder to accept starts processing; one waiting on
+            # the requester keeps waiting (its clocks stay paused).
+            to=None,
+            inputs=(Input("note", _("接手说明"), max_length=500),),
+            form="note",
+            responds=True,
+            guard=_take_over_guard,
         ),
         Action(
             "urge",
@@ -377,8 +403,8 @@ def available_actions(user, ticket: Ticket, surface: str | None = None) -> list[
 
 
 def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = False) -> bool:
-    """Response (响应), defined once: a handling-side action the requester can see — a claim, a
-    request for information, a resolution, or a public comment — by someone other than the
+    """Response (响应), defined once: a handling-side action the requester can see — a claim or a
+    take-over, a request for information, a resolution, or a public comment — by anyone but the
     requester (a requester who claims their own ticket as its handler does respond). Internal
     comments never count. The services stamp `Ticket.first_response_at` with the first one
     (`services.common._mark_responded`), OLA meets each queue's response timer with the next one
@@ -386,7 +412,7 @@ def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = Fals
     action = ACTIONS.get(name)
     if action is None or not action.responds or (name == "comment" and internal):
         return False
-    if name == "claim":
+    if name in ("claim", "take-over"):
         return True
     if policies.is_requester(user, ticket):
         return False

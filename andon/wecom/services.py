@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from andon.audit.services import record_audit
 from andon.wecom import config as wecom_config
-from andon.wecom import handlers
+from andon.wecom import handlers, worker
 from andon.wecom.models import CallbackEvent, WeComSettings
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,7 @@ def record_callback_event(*, message: dict[str, Any], raw_xml: str) -> tuple[Cal
 
 
 def _schedule(object_key: str, eta: datetime | None = None) -> None:
-    from andon.wecom.tasks import process_callbacks_task
-
-    if eta is None:
-        process_callbacks_task(object_key)
-    else:
-        process_callbacks_task.schedule((object_key,), eta=eta)
+    worker.queue_callbacks(object_key, eta)
 
 
 def _head(object_key: str) -> CallbackEvent | None:

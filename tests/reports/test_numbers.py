@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from andon.reports import rollup, selectors
+from andon.reports import percentiles, rollup
 from andon.reports.histogram import RELATIVE_ERROR
 from tests.api.conftest import client_for
 from tests.reports.conftest import RANGE
@@ -217,9 +217,9 @@ def test_percentile_function_matches_percentile_cont(desk):
     qs = OlaTimer.objects.filter(metric="response", elapsed_seconds__isnull=False)
     ordered = qs.order_by("elapsed_seconds").values_list("elapsed_seconds", flat=True)
     # 300 600 999 1200 3600 (T6's timer included here: no range filter)
-    assert selectors._ordered_offset_percentile(ordered, 5, 0.5) == 999.0
-    assert selectors._ordered_offset_percentile(ordered, 5, 0.9) == 1200 + (3600 - 1200) * 0.6
-    assert selectors._ordered_offset_percentile(ordered, 0, 0.5) is None
-    stats = selectors.duration_percentiles(qs)
+    assert percentiles.ordered_offset_percentile(ordered, 5, 0.5) == 999.0
+    assert percentiles.ordered_offset_percentile(ordered, 5, 0.9) == 1200 + (3600 - 1200) * 0.6
+    assert percentiles.ordered_offset_percentile(ordered, 0, 0.5) is None
+    stats = percentiles.duration_percentiles(qs)
     assert stats["p50_response_seconds"] == 999.0
     assert stats["p90_response_seconds"] == 2640.0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from andon.reports import selectors
+from andon.reports.scope import report_scope
 from andon.tickets.models import Ticket
 from tests.api.conftest import assert_error, client_for
 from tests.reports.conftest import RANGE, at
@@ -18,11 +18,11 @@ def summary_of(user, **params):
 
 
 def test_scope_per_role(desk):
-    assert selectors.report_scope(desk.admin) is None
-    assert selectors.report_scope(desk.observer) is None
-    assert selectors.report_scope(desk.ha) == {desk.qa.pk}
-    assert selectors.report_scope(desk.lead) == {desk.qb.pk}  # via hc's sub-department
-    assert selectors.report_scope(desk.loner) == set()
+    assert report_scope(desk.admin) is None
+    assert report_scope(desk.observer) is None
+    assert report_scope(desk.ha) == {desk.qa.pk}
+    assert report_scope(desk.lead) == {desk.qb.pk}  # via hc's sub-department
+    assert report_scope(desk.loner) == set()
 
 
 @pytest.mark.parametrize(

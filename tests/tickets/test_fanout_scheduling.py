@@ -6,7 +6,7 @@ from django.db import transaction
 
 from andon.tickets import events
 from andon.tickets.models import EventKind, TicketEvent
-from andon.tickets.tasks import fanout_task
+from andon.tickets.tasks import fanout_many_task, fanout_task
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +19,7 @@ def queued():
     calls = []
     events.set_fanout_scheduler(calls.append)
     yield calls
-    events.set_fanout_scheduler(fanout_task)
+    events.set_fanout_scheduler(fanout_task, fanout_many_task)
 
 
 def test_a_create_with_two_events_queues_one_task_that_does_both(
