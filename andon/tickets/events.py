@@ -134,10 +134,34 @@ def record_event(
     for subscriber in subscribers(IN_TRANSACTION):
         if subscriber.wants(kind):
             subscriber.handler(ticket=ticket, event=event)
-    if pending:
-        ticket_id = ticket.pk
-        transaction.on_commit(lambda: _schedule(ticket_id))
+    if pending and not _queued_here(ticket.pk):
+        transaction.on_commit(_FanOutAfterCommit(ticket.pk))
     return event
+
+
+class _FanOutAfterCommit:
+    """The on-commit hook that queues a ticket's fan-out. One task does every pending event of
+    the ticket, so a change that writes several events (a create: created and dispatched)
+    queues one. A savepoint rolled back drops its hooks, so a later event of the same
+    transaction then registers its own."""
+
+    __slots__ = ("ticket_id",)
+
+    def __init__(self, ticket_id: int):
+        self.ticket_id = ticket_id
+
+    def __call__(self) -> None:
+        _schedule(self.ticket_id)
+
+
+def _queued_here(ticket_id: int) -> bool:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    return any(
+        isinstance(hook, _FanOutAfterCommit) and hook.ticket_id == ticket_id
+        for _sids, hook, _robust in connection.run_on_commit
+    )
 
 
 def record_events(entries: list[dict]) -> list[TicketEvent]:
