@@ -247,9 +247,9 @@ def test_notifications_roll_back_with_the_action(ticket, team, requester, monkey
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    from andon.tickets import services as ticket_services
+    from andon.tickets import events
 
-    real = ticket_services.record_event
+    real = events.record_event
 
     def record_then_explode(**kwargs):
         real(**kwargs)
