@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from huey import SqliteHuey
 
-from andon.ops.logs import logging_config, scrub
+from andon.ops import task_context
+from andon.ops.logs import logging_config, request_id_var, scrub
 from tests import factories
 from tests.ops.conftest import child_env
 from tests.processes import start_worker, wait_for
@@ -145,11 +146,21 @@ def test_a_real_worker_writes_json_lines_with_task_ids(tmp_path):
         queue._registry.register(sweep_outbox_task.task_class)
         assert wait_for(lambda: "heartbeat every" in log.read_text(), 60), log.read_text()
         queue.enqueue(sweep_outbox_task.s())
-        assert wait_for(lambda: "executed in" in log.read_text(), 30), log.read_text()
+        assert wait_for(lambda: log.read_text().count("executed in") == 1, 30), log.read_text()
+        # Enqueued while a request runs (as a view would): the worker's lines carry its id.
+        queue.signal()(task_context._task_context)
+        token = request_id_var.set("req-7f3a9c")
+        try:
+            queue.enqueue(sweep_outbox_task.s())
+        finally:
+            request_id_var.reset(token)
+        assert wait_for(lambda: log.read_text().count("executed in") == 2, 30), log.read_text()
     finally:
         worker.send_signal(signal.SIGINT)
         worker.wait(30)
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     executed = [line for line in lines if "executed in" in line["message"]]
-    assert executed and executed[0]["request_id"].startswith("task-"), executed
+    assert executed[0]["request_id"].startswith("task-"), executed
+    assert executed[1]["request_id"] == "req-7f3a9c", executed
+    assert executed[1]["task"] == "sweep_outbox_task", executed
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)

@@ -136,3 +136,18 @@ def test_backup_and_restore_carry_the_bucket_files(bucket, queue, entry, request
     backup.restore(path=archive, force=True)
     body = bucket.get_object(Bucket=bucket.bucket_name, Key=f"desk/{attachment.file.name}")
     assert body["Body"].read() == b"hello s3"
+
+
+def test_a_file_missing_from_the_bucket_is_a_clear_404_not_a_500(bucket, queue, entry, requester):
+    ticket = factories.make_ticket(actor=requester, entry=entry)
+    attachment = services.add_attachment(
+        ticket_id=ticket.pk, actor=requester, upload=factories.upload("a.txt", b"gone soon")
+    )
+    bucket.delete_object(Bucket=bucket.bucket_name, Key=f"desk/{attachment.file.name}")
+    owner = Client(raise_request_exception=False)
+    owner.force_login(requester)
+    page = owner.get(f"/tickets/{ticket.pk}/attachments/{attachment.pk}/")
+    assert page.status_code == 404
+    api = owner.get(f"/api/v1/tickets/{ticket.pk}/attachments/{attachment.pk}/")
+    assert api.status_code == 404
+    assert api.json()["detail"] == "附件文件已丢失"
