@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -114,11 +114,12 @@ def set_preference(*, user, channel: str, enabled: bool) -> None:
 # --- enqueueing -------------------------------------------------------------------------------
 
 
-def enqueue(messages: list[OutboxMessage]) -> None:
-    """Insert the messages (duplicates by key are ignored) and send them after commit."""
+def enqueue(messages: list[OutboxMessage], *, now: datetime | None = None) -> None:
+    """Insert the messages (duplicates by key are ignored) and send them after commit. `now` is
+    the moment they are due from (a ticket event's, so a replayed history stays in its time)."""
     if not messages:
         return
-    now = timezone.now()
+    now = now or timezone.now()
     for message in messages:
         message.created_at = message.created_at or now
         message.next_attempt_at = message.next_attempt_at or now
@@ -164,6 +165,7 @@ def enqueue_for_notifications(
     *,
     key_prefix: str | None = None,
     channels: dict[int, set[str]] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Copy in-app notifications to each recipient's external channels (`channels` when the
     caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
@@ -193,10 +195,12 @@ def enqueue_for_notifications(
                     url=ticket_url(notification.ticket) if notification.ticket_id else "",
                 )
             )
-    enqueue(messages)
+    enqueue(messages, now=now)
 
 
-def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
+def enqueue_webhooks(
+    *, kind: str, key: str, payload: dict, ticket=None, now: datetime | None = None
+) -> None:
     """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
     occurrence (e.g. "event:42") so each webhook gets it once."""
     messages = [
@@ -211,7 +215,7 @@ def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None
         for hook_id, kinds in active_webhooks()
         if not kinds or kind in kinds
     ]
-    enqueue(messages)
+    enqueue(messages, now=now)
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -105,7 +105,6 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
     body = f"{actor_name} {event.get_kind_display()}"
     if event.note:
         body = f"{body}：{event.note[:500]}"
-    now = timezone.now()
     rows = [
         Notification(
             recipient_id=user_id,
@@ -114,14 +113,14 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
             kind=event.kind,
             title=title,
             body=body,
-            created_at=now,
+            created_at=event.created_at,
         )
         for user_id in sorted(recipients)
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
     # their keys are per event, so a retried call never sends twice.
-    outbox.enqueue_for_notifications(created, channels=channels)
+    outbox.enqueue_for_notifications(created, channels=channels, now=event.created_at)
     return created
 
 
@@ -147,7 +146,7 @@ def notify_alert(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
         for user in users
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    outbox.enqueue_for_notifications(created, key_prefix=key)
+    outbox.enqueue_for_notifications(created, key_prefix=key, now=event.created_at)
     details = {k: v for k, v in event.after.items() if k not in ("recipients", "alert")}
     outbox.enqueue_webhooks(
         kind=event.kind.replace("_", ".", 1),
@@ -158,6 +157,7 @@ def notify_alert(*, event: TicketEvent, ticket: Ticket) -> list[Notification]:
             "recipients": [u.username for u in users],
         },
         ticket=ticket,
+        now=event.created_at,
     )
     return created
 
@@ -201,6 +201,7 @@ def webhooks_for_event(*, event: TicketEvent, ticket: Ticket) -> None:
             "ticket": ticket_summary(ticket),
         },
         ticket=ticket,
+        now=event.created_at,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -134,6 +135,7 @@ def create_ticket(
     custom_fields: dict | None = None,
     attachments: Iterable[UploadedFile] = (),
     created_at=None,
+    now: datetime | None = None,
 ) -> Ticket:
     """The one door for filing. Every surface (desk form, API, portal, chat sidebar, inbound
     channels) is an adapter that passes what it got, and its `origin` (`andon.tickets.origins`):
@@ -185,7 +187,7 @@ def create_ticket(
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, errors=errors)
 
-    now = created_at or timezone.now()
+    now = now or created_at or timezone.now()
     entry: CatalogEntry = cleaned["catalog_entry"]
     with _removing_files_on_error() as stored:
         return _create(
@@ -231,7 +233,7 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
     field_files = cleaned.get("custom_field_files") or {}
     # The assignee is chosen first so that the new row carries it (no second write of the row);
     # the dispatch event still follows the created one.
-    assignee = _pick(entry.queue)
+    assignee = _pick(entry.queue, now=now)
     ticket = Ticket.objects.create(
         title=cleaned["title"],
         description=cleaned["description"],
@@ -290,7 +292,7 @@ def _edited_custom_fields(ticket: Ticket, changes) -> dict:
 
 
 @transaction.atomic
-def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
+def update_ticket(*, ticket_id, actor, now: datetime | None = None, **changes) -> Ticket:
     ticket = _locked(ticket_id, actor)
     _check("edit", actor, ticket)
     unknown = set(changes) - {"title", "description", "priority", "custom_fields"}
@@ -326,7 +328,7 @@ def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
             setattr(ticket, field, value)
     if not after:
         return ticket
-    now = timezone.now()
+    now = now or timezone.now()
     _touch(ticket, now, *after)
     events.record_event(
         ticket=ticket, kind=EventKind.UPDATED, actor=actor, before=before, after=after, at=now
