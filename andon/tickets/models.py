@@ -1,6 +1,10 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from andon.tickets import visibility
 
 
 class Status(models.TextChoices):
@@ -14,6 +18,17 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.PENDING, Status.PROCESSING, Status.NEED_INFO)
+
+
+class TicketQuerySet(models.QuerySet):
+    def restrict(self, user) -> TicketQuerySet:
+        """Only the tickets `user` may read (the one rule, andon.tickets.visibility)."""
+        scope = visibility.ticket_scope(user)
+        if scope is visibility.NOTHING:
+            return self.none()
+        return self.filter(scope) if scope else self
+
+
 UNFINISHED_STATUSES = (*OPEN_STATUSES, Status.TO_CONFIRM)
 
 
@@ -73,6 +88,8 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -4,7 +4,6 @@ endpoint starts from; `policies.can_view` is the same rule for one loaded ticket
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from andon.accounts.permissions import has_perm
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import NotFound
 from andon.queues.models import Queue, QueueMembership
@@ -19,6 +18,7 @@ from andon.tickets.models import (
     TicketEvent,
     parse_number,
 )
+from andon.tickets.visibility import sees_everything
 
 
 def unfinished_tickets() -> QuerySet[Ticket]:
@@ -26,21 +26,9 @@ def unfinished_tickets() -> QuerySet[Ticket]:
     return Ticket.objects.filter(status__in=UNFINISHED_STATUSES)
 
 
-def _sees_everything(user) -> bool:
-    return has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage")
-
-
 def visible_tickets(user) -> QuerySet[Ticket]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Ticket.objects.none()
-    qs = Ticket.objects.all()
-    if _sees_everything(user):
-        return qs
-    scope = Q(requester=user) | Q(created_by=user) | Q(assignee=user)
-    queue_ids = member_queue_ids(user)
-    if queue_ids:
-        scope |= Q(queue_id__in=queue_ids)
-    return qs.filter(scope)
+    """Every ticket `user` may read: `Ticket.objects.restrict(user)` (andon.tickets.visibility)."""
+    return Ticket.objects.restrict(user)
 
 
 def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -120,7 +108,7 @@ def ticket_attachments(user, ticket: Ticket) -> QuerySet[Attachment]:
 
 def _attachment_scope(user) -> Q:
     """`ticket_attachments` as a condition, for prefetching over many tickets at once."""
-    if _sees_everything(user):
+    if sees_everything(user):
         return Q()
     scope = Q(comment__isnull=True) | Q(comment__is_internal=False) | Q(ticket__assignee=user)
     queue_ids = member_queue_ids(user)
