@@ -3,7 +3,8 @@
 `FakeWeCom` runs a threaded `http.server` on 127.0.0.1 (random port) and answers the API paths the
 product uses with WeCom's JSON shapes and errcodes: gettoken, message/send, department/list,
 user/list (paged by cursor), user/get, agent/get, tag/get, auth/getuserinfo, auth/getuserdetail,
-get_jsapi_ticket and ticket/get. It also plays the two browser pages of sign-in: 网页授权
+get_jsapi_ticket and ticket/get, and the external-contact and customer group chat APIs
+(tests/wecom_external.py). It also plays the two browser pages of sign-in: 网页授权
 (`/connect/oauth2/authorize` redirects back with a code for `client_userid`, the person "using
 the WeCom app") and the web-login QR page (`/wwlogin/sso/login`, where a test clicks 确认登录 as
 the person who "scanned"). Tests can expire tokens (42001), inject errcodes (rate limits
@@ -42,6 +43,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from tests import wecom_external
 
 CORP_ID = "ww0a1b2c3d4e5f6a7b"
 AGENT_ID = "1000002"
@@ -140,6 +143,10 @@ class FakeWeCom:
     client_userid: str = ""
     # user/list answers at most this many members per page (then a next_cursor).
     page_size: int = 1000
+    # External contacts and customer group chats (客户联系), see tests/wecom_external.py.
+    external: wecom_external.ExternalDirectory = field(
+        default_factory=wecom_external.ExternalDirectory
+    )
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -372,6 +379,16 @@ class FakeWeCom:
         return httpx.post(url, params=params, content=body.encode("utf-8"), timeout=10,
                           headers={"Content-Type": "text/xml"})  # fmt: skip
 
+    def external_contact_xml(self, change_type: str, userid: str, external_userid: str) -> str:
+        return wecom_external.external_contact_event_xml(
+            self.corp_id, change_type, userid=userid, external_userid=external_userid
+        )
+
+    def external_chat_xml(self, change_type: str, chat_id: str, update_detail: str = "") -> str:
+        return wecom_external.external_chat_event_xml(
+            self.corp_id, change_type, chat_id=chat_id, update_detail=update_detail
+        )
+
     def user_change_xml(self, change_type: str, userid: str) -> str:
         """A change_contact create_user / update_user / delete_user for the member as now."""
         if change_type == "delete_user":
@@ -593,6 +610,7 @@ _ROUTES = {
     "/cgi-bin/tag/get": ("GET", FakeWeCom._tag_get, True),
     "/cgi-bin/get_jsapi_ticket": ("GET", FakeWeCom._get_jsapi_ticket, True),
     "/cgi-bin/ticket/get": ("GET", FakeWeCom._ticket_get, True),
+    **wecom_external.ROUTES,
 }
 
 

@@ -40,6 +40,8 @@ ASSETS: tuple[Asset, ...] = (
     Asset("echarts", "dist/echarts.min.js", "echarts/echarts.min.js"),
     Asset("echarts", "LICENSE", "echarts/LICENSE", required=False),
     Asset("@tabler/icons", "LICENSE", "tabler-icons/LICENSE", required=False),
+    # The official WeCom JS-SDK (`ww`), for the chat sidebar; it talks to the WeCom client.
+    Asset("@wecom/jssdk", "dist/wecom.global.prod.js", "wecom-jssdk/wecom.global.prod.js"),
 )
 
 ICONS: tuple[str, ...] = (
@@ -61,11 +63,13 @@ ICONS: tuple[str, ...] = (
     "chevron-right",
     "circle-check",
     "clock",
+    "clock-check",
     "download",
     "eye-off",
     "file",
     "filter",
     "filter-off",
+    "git-merge",
     "hand-grab",
     "help-circle",
     "home",
@@ -73,6 +77,7 @@ ICONS: tuple[str, ...] = (
     "inbox",
     "info-circle",
     "language",
+    "link",
     "list",
     "lock",
     "login",
@@ -90,6 +95,7 @@ ICONS: tuple[str, ...] = (
     "send",
     "settings",
     "speakerphone",
+    "star",
     "ticket",
     "urgent",
     "user",

@@ -6,6 +6,7 @@ class CustomersConfig(AppConfig):
     label = "customers"
 
     def ready(self):
-        from andon.customers import origins
+        from andon.customers import origins, team
 
         origins.register()
+        team.register()

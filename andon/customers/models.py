@@ -39,6 +39,12 @@ class Contact(models.Model):
         _("企业微信外部联系人 ID"), max_length=64, null=True, blank=True, unique=True
     )
     union_id = models.CharField(_("UnionID"), max_length=64, blank=True)
+    # From WeCom (externalcontact/get): the company of a WeCom-user contact, their position,
+    # whether they are a WeChat (1) or WeCom (2) user, and when the sync last wrote them.
+    corp_name = models.CharField(_("所在企业"), max_length=100, blank=True)
+    position = models.CharField(_("职位"), max_length=100, blank=True)
+    wecom_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
     customer = models.ForeignKey(
         Customer,
         null=True,
@@ -91,6 +97,12 @@ class CustomerGroupChat(models.Model):
         related_name="owned_group_chats",
         verbose_name=_("群主 / 负责人"),
     )
+    # From WeCom (groupchat/get): the owner's userid even when they are not in Andon, the
+    # notice, and when WeCom reported the chat dismissed (the record stays for its tickets).
+    owner_userid = models.CharField(max_length=64, blank=True)
+    notice = models.TextField(_("群公告"), blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -129,3 +141,63 @@ class TicketOrigin(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}"
+
+
+class ContactFollower(models.Model):
+    """A member who has the contact as a WeCom customer (follow_user), with that member's own
+    remark for them. Synced from WeCom; `user` is the Andon person when the member is known."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followers")
+    userid = models.CharField(_("成员 UserID"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_contacts",
+    )
+    remark = models.CharField(_("备注名"), max_length=100, blank=True)
+    description = models.CharField(_("描述"), max_length=255, blank=True)
+    remark_corp_name = models.CharField(_("备注企业名称"), max_length=100, blank=True)
+    remark_mobiles = models.JSONField(default=list, blank=True)
+    added_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "userid"], name="contact_follower_unique")
+        ]
+        indexes = [models.Index(fields=["user", "contact"], name="follower_user_contact")]
+
+    def __str__(self):
+        return f"{self.userid} → {self.contact_id}"
+
+
+class GroupChatMember(models.Model):
+    """Someone in a customer group chat: a corp member (kind 1) or an external contact (kind 2)."""
+
+    class Kind(models.IntegerChoices):
+        MEMBER = 1, _("企业成员")
+        EXTERNAL = 2, _("外部联系人")
+
+    chat = models.ForeignKey(CustomerGroupChat, on_delete=models.CASCADE, related_name="members")
+    member_id = models.CharField(max_length=64)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_memberships"
+    )
+    joined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chat", "member_id"], name="chat_member_unique")
+        ]
+        indexes = [models.Index(fields=["contact", "chat"], name="chat_member_contact")]
+
+    def __str__(self):
+        return f"{self.member_id} in {self.chat_id}"

@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from andon.accounts.permissions import has_perm
-from andon.customers.models import Contact, Customer, CustomerGroupChat
+from andon.customers.models import (
+    Contact,
+    ContactFollower,
+    Customer,
+    CustomerGroupChat,
+    GroupChatMember,
+)
 from andon.ola.models import OlaTimer
 from andon.tickets.models import UNFINISHED_STATUSES, Channel, Ticket
 from andon.tickets.selectors import visible_tickets, with_list_relations
@@ -159,3 +165,21 @@ def ola_state(ticket: Ticket) -> dict | None:
     if first is None:
         return None
     return {"timer": first, "breached": bool(breached), "paused": first.state == "paused"}
+
+
+def serves_contact(user, contact: Contact) -> bool:
+    """Whether the user has this contact as a WeCom customer (one of its follow users)."""
+    condition = Q(user=user)
+    if getattr(user, "wecom_userid", None):
+        condition |= Q(userid=user.wecom_userid)
+    return ContactFollower.objects.filter(condition, contact=contact).exists()
+
+
+def in_chat(user, chat: CustomerGroupChat) -> bool:
+    """Whether the user is a corp member of this customer group chat."""
+    condition = Q(user=user)
+    if getattr(user, "wecom_userid", None):
+        condition |= Q(member_id=user.wecom_userid)
+    return GroupChatMember.objects.filter(
+        condition, chat=chat, kind=GroupChatMember.Kind.MEMBER
+    ).exists()

@@ -7,5 +7,6 @@ from andon.customers import views
 urlpatterns = [
     path("", views.sidebar, name="sidebar"),
     path("search/", views.sidebar_search, name="search"),
+    path("context/", views.sidebar_context, name="context"),
     path("handover/", views.handover_page, name="handover"),
 ]

@@ -4,21 +4,23 @@ endpoint starts from; `policies.can_view` is the same rule for one loaded ticket
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from andon.accounts.permissions import has_perm
 from andon.catalog.models import CatalogEntry
 from andon.core.errors import NotFound
 from andon.queues.models import Queue, QueueMembership
 from andon.queues.selectors import member_queue_ids
-from andon.tickets import policies
+from andon.tickets import policies, visibility
 from andon.tickets.models import (
     UNFINISHED_STATUSES,
     Attachment,
+    CarbonCopy,
+    Collaborator,
     Comment,
     EventKind,
     Ticket,
     TicketEvent,
     parse_number,
 )
-from andon.tickets.visibility import sees_everything
 
 
 def unfinished_tickets() -> QuerySet[Ticket]:
@@ -26,9 +28,43 @@ def unfinished_tickets() -> QuerySet[Ticket]:
     return Ticket.objects.filter(status__in=UNFINISHED_STATUSES)
 
 
+def _sees_everything(user) -> bool:
+    return has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage")
+
+
 def visible_tickets(user) -> QuerySet[Ticket]:
-    """Every ticket `user` may read: `Ticket.objects.restrict(user)` (andon.tickets.visibility)."""
+    """Every ticket `user` may read: `Ticket.objects.restrict(user)` (the rule is below)."""
     return Ticket.objects.restrict(user)
+
+
+def visibility_condition(user) -> Q | None:
+    """Who reads which tickets, as a condition on tickets: None for nobody (signed out or
+    deactivated), Q() for everything (view_all, manage), else their own, their queues', what
+    they were pulled into or copied on, and what an app above widens (`tickets.visibility`).
+    `policies.can_view` is the same rule for one loaded ticket."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if _sees_everything(user):
+        return Q()
+    scope = Q(requester=user) | Q(created_by=user) | Q(assignee=user)
+    queue_ids = member_queue_ids(user)
+    if queue_ids:
+        scope |= Q(queue_id__in=queue_ids)
+    extra = visibility.extra_scope(user)
+    if extra is not None:
+        scope |= extra
+    return scope | _pulled_in(user, queue_ids)
+
+
+def _pulled_in(user, queue_ids) -> Q:
+    """Tickets the person was pulled into (卷入, by name or through a queue) or copied on (抄送);
+    subqueries, not joins, so that a ticket appears once however many ways it is reached."""
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return Q(pk__in=Collaborator.objects.filter(collaborations).values("ticket_id")) | Q(
+        pk__in=CarbonCopy.objects.filter(user=user).values("ticket_id")
+    )
 
 
 def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -108,13 +144,16 @@ def ticket_attachments(user, ticket: Ticket) -> QuerySet[Attachment]:
 
 def _attachment_scope(user) -> Q:
     """`ticket_attachments` as a condition, for prefetching over many tickets at once."""
-    if sees_everything(user):
+    if _sees_everything(user):
         return Q()
     scope = Q(comment__isnull=True) | Q(comment__is_internal=False) | Q(ticket__assignee=user)
     queue_ids = member_queue_ids(user)
     if queue_ids:
         scope |= Q(ticket__queue_id__in=queue_ids)
-    return scope
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return scope | Q(ticket_id__in=Collaborator.objects.filter(collaborations).values("ticket_id"))
 
 
 def ticket_detail_queryset(user) -> QuerySet[Ticket]:
@@ -160,3 +199,81 @@ def transfer_choices() -> list[tuple]:
     for membership in memberships:
         people.setdefault(membership.queue_id, []).append(membership.user)
     return [(queue, people.get(queue.pk, [])) for queue in queues]
+
+
+# --- people around a ticket ---------------------------------------------------------------------
+
+
+def ticket_collaborators(ticket: Ticket) -> QuerySet[Collaborator]:
+    return ticket.collaborators.select_related("user", "queue", "added_by")
+
+
+def ticket_watchers(ticket: Ticket) -> QuerySet:
+    return ticket.watchers.select_related("user")
+
+
+def ticket_carbon_copies(ticket: Ticket) -> QuerySet[CarbonCopy]:
+    return ticket.carbon_copies.select_related("user", "added_by")
+
+
+def is_watching(user, ticket: Ticket) -> bool:
+    return ticket.watchers.filter(user=user).exists()
+
+
+# --- links between tickets ----------------------------------------------------------------------
+
+# How a link reads from each end: (kind, this ticket is the source) -> relation.
+_RELATION_FROM = {
+    ("parent", True): "parent",
+    ("parent", False): "child",
+    ("related", True): "related",
+    ("related", False): "related",
+    ("duplicate", True): "duplicate_of",
+    ("duplicate", False): "duplicated_by",
+}
+RELATION_ORDER = ("parent", "child", "duplicate_of", "duplicated_by", "related")
+
+
+def ticket_links(user, ticket: Ticket) -> list[dict]:
+    """The ticket's links as this person reads them: each with its relation from this ticket's
+    side and the other ticket, whose title and status show only when `user` may see it. Two
+    queries whatever the number of links."""
+    from andon.tickets.link_models import TicketLink
+
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+            "source", "target"
+        )
+    )
+    others = [link.target if link.source_id == ticket.pk else link.source for link in links]
+    visible = (
+        set(
+            visible_tickets(user).filter(pk__in=[t.pk for t in others]).values_list("pk", flat=True)
+        )
+        if others
+        else set()
+    )
+    rows = []
+    for link, other in zip(links, others, strict=True):
+        relation = _RELATION_FROM[(link.kind, link.source_id == ticket.pk)]
+        rows.append(
+            {
+                "id": link.pk,
+                "relation": relation,
+                "ticket": other,
+                "visible": other.pk in visible,
+                "created_at": link.created_at,
+            }
+        )
+    rows.sort(key=lambda r: (RELATION_ORDER.index(r["relation"]), r["ticket"].pk))
+    return rows
+
+
+def children_states(rows: list[dict]) -> dict:
+    """How the children of a parent stand: total, finished and a count per status."""
+    children = [r["ticket"] for r in rows if r["relation"] == "child"]
+    counts: dict[str, int] = {}
+    for child in children:
+        counts[child.status] = counts.get(child.status, 0) + 1
+    finished = sum(n for status, n in counts.items() if status in ("done", "closed", "cancelled"))
+    return {"total": len(children), "finished": finished, "by_status": counts}

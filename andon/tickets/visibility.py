@@ -1,33 +1,39 @@
-"""Who may read which tickets: the one rule. `Ticket.objects.restrict(user)` applies it to a
-queryset (DESIGN.md §4: the only way to read tickets for a person), `selectors.visible_tickets`
-starts every list, page and endpoint from it, and `policies.can_view` is the same rule for one
-loaded ticket. A module of its own because the model's queryset and the selectors both use it
-(the selectors import the models)."""
+"""A port: apps above tickets may widen who *reads* a ticket (never who works it). Each registers
+a scope — a function from the user to a Q over Ticket, or None — from its AppConfig.ready();
+`selectors.visible_tickets` ORs them into the one permission-scoped queryset and
+`policies.can_view` asks the same question for one ticket, so a list never shows a ticket its
+page would refuse. The customers app registers "tickets of the customers my team serves"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
-from andon.accounts.permissions import has_perm
-from andon.queues.selectors import member_queue_ids
+from andon.tickets.models import Ticket
 
-EVERYTHING = Q()
-NOTHING = Q(pk__in=[])
+Scope = Callable[[object], Q | None]
 
-
-def sees_everything(user) -> bool:
-    return has_perm(user, "tickets.view_all") or has_perm(user, "tickets.manage")
+_SCOPES: dict[str, Scope] = {}
 
 
-def ticket_scope(user) -> Q:
-    """The tickets this person may read, as a condition: EVERYTHING, NOTHING (signed out or
-    deactivated) or their own, assigned and queues' tickets."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING
-    if sees_everything(user):
-        return EVERYTHING
-    scope = Q(requester=user) | Q(created_by=user) | Q(assignee=user)
-    queue_ids = member_queue_ids(user)
-    if queue_ids:
-        scope |= Q(queue_id__in=queue_ids)
-    return scope
+def register_scope(name: str, scope: Scope) -> None:
+    _SCOPES[name] = scope
+
+
+def extra_scope(user) -> Q | None:
+    found = None
+    for scope in _SCOPES.values():
+        condition = scope(user)
+        if condition is not None:
+            found = condition if found is None else found | condition
+    return found
+
+
+def allows(user, ticket: Ticket) -> bool:
+    """Whether a registered scope lets `user` read `ticket` (one query, only when a scope
+    applies to the user)."""
+    condition = extra_scope(user)
+    if condition is None or ticket.pk is None:
+        return False
+    return Ticket.objects.filter(condition, pk=ticket.pk).exists()

@@ -7,10 +7,13 @@ class WecomConfig(AppConfig):
 
     def ready(self) -> None:
         from andon.accounts.chart import register_chart_owner
+        from andon.customers.lookups import register_lookups
         from andon.notifications.channels import register_sender
         from andon.notifications.models import Channel
         from andon.wecom import (
             contact_handlers,  # noqa: F401 - registers the handlers
+            contacts_sync,
+            customer_handlers,  # noqa: F401 - registers the handlers
             delivery,
             tasks,
             worker,
@@ -18,6 +21,7 @@ class WecomConfig(AppConfig):
         from andon.wecom.config import chart_owner_reason
 
         register_chart_owner(chart_owner_reason)
+        register_lookups(contact=contacts_sync.lookup_contact, chat=contacts_sync.lookup_chat)
         worker.use_tasks(
             process_callbacks=tasks.process_callbacks_task, run_sync=tasks.run_sync_task
         )

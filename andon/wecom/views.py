@@ -13,15 +13,16 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from andon.wecom import services, signin
+from andon.wecom import jssdk, services, signin
 from andon.wecom.crypto import callback_crypto, parse_xml
 from andon.wecom.errors import WeComCallbackError, WeComNotConfigured
 
@@ -136,3 +137,18 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         return _refused(request, error)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(signin.safe_next(request, pending.get("next")))
+
+
+# --- JS-SDK ---------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def jssdk_config(request: HttpRequest) -> HttpResponse:
+    """The signatures `ww.register` asks for, for one page of this site (?url=…)."""
+    try:
+        url = jssdk.check_url(request.GET.get("url", ""), host=request.get_host())
+        return JsonResponse(jssdk.sidebar_config(url))
+    except jssdk.SignatureRefused as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
