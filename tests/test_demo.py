@@ -15,7 +15,7 @@ from andon.customers.models import Customer
 from andon.demo import ticket_steps
 from andon.demo.texts import ISSUE_CUSTOMERS
 from andon.notifications.models import OutboxMessage
-from andon.ola.models import Alert, OlaPolicy, OlaTimer, TimerState
+from andon.ola.models import Alert, BusinessCalendar, OlaPolicy, OlaTimer, TimerState
 from andon.queues.models import DispatchRule, Queue
 from andon.reports import rollup
 from andon.reports.models import DailyRollup
@@ -209,12 +209,53 @@ class TestDemoCompany:
         assert not User.objects.get(username="liqiang").has_perm_code("tickets.handle")
 
 
-def test_ticket_step_clock_restores_the_clock_even_on_errors():
+@pytest.mark.django_db
+def test_ticket_steps_run_as_of_the_moment_passed_in(entry, handlers, requester):
+    """The history's moments reach every row a step writes (the ticket, its events, dispatch's
+    OLA timers, notifications, the OLA alerts that fall due later) through `now=`; the clock
+    itself is never set."""
+    from andon.notifications.models import Notification
+    from andon.tickets import services
+
+    OlaPolicy.objects.create(
+        queue=entry.queue,
+        calendar=BusinessCalendar.objects.create(
+            name="全天候",
+            weekly_windows={
+                d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+            follows_china_holidays=False,
+        ),
+    )
     real = timezone.now
     moment = real() - timedelta(days=30)
-    with pytest.raises(RuntimeError), ticket_steps.ticket_services_at(moment):
-        assert timezone.now() == moment
-        raise RuntimeError
+    later = moment + timedelta(hours=2)
+    ticket = ticket_steps.file_ticket(
+        now=moment, actor=requester, title="上个月的打印问题", catalog_entry_id=entry.pk
+    )
+    assert timezone.now is real
+    ticket_steps.take_step(
+        services.add_comment, now=later, ticket_id=ticket.pk, actor=ticket.assignee, body="在看"
+    )
+    ticket.refresh_from_db()
+    assert (ticket.created_at, ticket.first_response_at, ticket.updated_at) == (
+        moment,
+        later,
+        later,
+    )
+    assert set(ticket.events.values_list("created_at", flat=True)) == {moment, later}
+    timers = OlaTimer.objects.filter(ticket=ticket)
+    assert timers.exists()
+    assert set(timers.values_list("started_at", flat=True)) == {moment}
+    assert set(Notification.objects.filter(ticket=ticket).values_list("created_at", flat=True)) <= {
+        moment,
+        later,
+    }
+    ticket_steps.run_ola_until(moment + timedelta(days=20))
+    alerts = ticket.events.filter(kind="ola_breached")
+    assert alerts.exists()
+    assert not alerts.filter(created_at__gt=moment + timedelta(days=20)).exists()
+    assert not Alert.objects.filter(timer__ticket=ticket, created_at__gt=real() - timedelta(days=9))
     assert timezone.now is real
 
 

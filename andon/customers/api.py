@@ -7,6 +7,7 @@ Permissions: reading needs `tickets.create` or `people.view` (frontline people);
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -139,7 +140,7 @@ class _Resource:
 RESOURCES = {
     "customers": _Resource(
         name="customers",
-        label=_("客户"),
+        label=gettext_lazy("客户"),
         queryset=lambda user, q: selectors.customer_list(user=user, q=q),
         read=CustomerSerializer,
         write=CustomerWriteSerializer,
@@ -150,7 +151,7 @@ RESOURCES = {
     ),
     "contacts": _Resource(
         name="contacts",
-        label=_("联系人"),
+        label=gettext_lazy("联系人"),
         queryset=lambda user, q: selectors.contact_list(user=user, q=q),
         read=ContactSerializer,
         write=ContactWriteSerializer,
@@ -161,7 +162,7 @@ RESOURCES = {
     ),
     "group_chats": _Resource(
         name="group_chats",
-        label=_("客户群"),
+        label=gettext_lazy("客户群"),
         queryset=lambda user, q: selectors.group_chat_list(user=user, q=q),
         read=GroupChatSerializer,
         write=GroupChatWriteSerializer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -529,6 +530,7 @@ def file_ticket(
     chat_id: str = "",
     custom_fields: dict | None = None,
     requester=None,
+    now: datetime | None = None,
 ) -> Ticket:
     """File a ticket for a customer from a chat (the agent is the requester unless another is
     given). An adapter: `create_ticket` checks everything, the chat origin included
@@ -550,4 +552,5 @@ def file_ticket(
             "external_userid": external_userid,
             "chat_id": chat_id,
         },
+        now=now,
     )

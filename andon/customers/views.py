@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from importlib.util import find_spec
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,20 +22,13 @@ from andon.core.errors import ServiceError
 from andon.customers import handover as handover_service
 from andon.customers import lookups, selectors, services
 from andon.customers.forms import HandoverForm, SidebarTicketForm
+from andon.knowledge.search import search_articles
 from andon.tickets.forms import apply_service_errors, catalog_tree
 from andon.tickets.models import Channel
 
 User = get_user_model()
 
 SIDEBAR_TICKETS = 20
-
-
-def knowledge_available() -> bool:
-    return find_spec("andon.knowledge.search") is not None
-
-
-def assistant_available() -> bool:
-    return find_spec("andon.knowledge.assistant") is not None
 
 
 SESSION_CONTEXT = "sidebar_context"
@@ -172,8 +164,6 @@ def sidebar(request):
         "catalog": catalog_tree() if may_file else [],
         "selected_parent": form["catalog_parent"].value() or "",
         "selected_entry": form["catalog_entry"].value() or "",
-        "knowledge_available": knowledge_available(),
-        "assistant_available": assistant_available(),
         "form_open": request.method == "POST",
         "lookup_notice": lookup_notice,
         "from_wecom": from_wecom,
@@ -188,16 +178,8 @@ def sidebar_search(request):
     if not selectors.can_read(request.user):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()[:200]
-    results, enabled = [], knowledge_available()
-    if enabled and q:
-        from andon.knowledge.search import search_articles
-
-        results = search_articles(request.user, q, limit=8)
-    return render(
-        request,
-        "customers/_search_results.html",
-        {"q": q, "results": results, "enabled": enabled},
-    )
+    results = search_articles(request.user, q, limit=8) if q else []
+    return render(request, "customers/_search_results.html", {"q": q, "results": results})
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -114,11 +114,12 @@ def set_preference(*, user, channel: str, enabled: bool) -> None:
 # --- enqueueing -------------------------------------------------------------------------------
 
 
-def enqueue(messages: list[OutboxMessage]) -> None:
-    """Insert the messages (duplicates by key are ignored) and send them after commit."""
+def enqueue(messages: list[OutboxMessage], *, now: datetime | None = None) -> None:
+    """Insert the messages (duplicates by key are ignored) and send them after commit. `now` is
+    the moment they are due from (a ticket event's, so a replayed history stays in its time)."""
     if not messages:
         return
-    now = timezone.now()
+    now = now or timezone.now()
     for message in messages:
         message.created_at = message.created_at or now
         message.next_attempt_at = message.next_attempt_at or now
@@ -215,6 +216,7 @@ def enqueue_for_notifications(
     key_prefix: str | None = None,
     key_prefixes: dict[int, str] | None = None,
     channels: dict[int, set[str]] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Copy in-app notifications to each recipient's external channels (`channels` when the
     caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
@@ -238,10 +240,12 @@ def enqueue_for_notifications(
         for channel in sorted(channels.get(notification.recipient_id, ())):
             key = f"{prefix}:{notification.recipient_id}:{channel}"
             messages.append(_message_for(notification, channel, key))
-    enqueue(messages)
+    enqueue(messages, now=now)
 
 
-def enqueue_email_copies(copies, *, key_prefix: str, ticket, subject: str, body: str) -> None:
+def enqueue_email_copies(
+    copies, *, key_prefix: str, ticket, subject: str, body: str, now: datetime | None = None
+) -> None:
     """E-mail to addresses without an account (a ticket's copied customer contacts): keys are
     "<prefix>:cc<copy id>:email", so a retried call sends once. The portal link is not sent:
     the address has no account to open it with."""
@@ -256,14 +260,17 @@ def enqueue_email_copies(copies, *, key_prefix: str, ticket, subject: str, body:
                 payload={"email": address},
             )
             for copy_id, address in copies
-        ]
+        ],
+        now=now,
     )
 
 
-def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
+def enqueue_webhooks(
+    *, kind: str, key: str, payload: dict, ticket=None, now: datetime | None = None
+) -> None:
     """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
     occurrence (e.g. "event:42") so each webhook gets it once."""
-    enqueue(webhook_messages(kind=kind, key=key, payload=payload, ticket=ticket))
+    enqueue(webhook_messages(kind=kind, key=key, payload=payload, ticket=ticket), now=now)
 
 
 def webhook_messages(*, kind: str, key: str, payload: dict, ticket=None) -> list[OutboxMessage]:

@@ -184,11 +184,15 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
         body = f"{body}：{event.note[:500]}"
     if copies:
         outbox.enqueue_email_copies(
-            copies, key_prefix=f"event:{event.pk}", ticket=ticket, subject=title, body=body
+            copies,
+            key_prefix=f"event:{event.pk}",
+            ticket=ticket,
+            subject=title,
+            body=body,
+            now=event.created_at,
         )
     if not recipients:
         return []
-    now = timezone.now()
     rows = [
         Notification(
             recipient_id=user_id,
@@ -197,14 +201,14 @@ def notify_for_event(*, event: TicketEvent, ticket: Ticket) -> list[Notification
             kind=event.kind,
             title=title,
             body=body,
-            created_at=now,
+            created_at=event.created_at,
         )
         for user_id in sorted(recipients)
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # External copies (e-mail, WeCom) and webhooks go through the outbox in this transaction;
     # their keys are per event, so a retried call never sends twice.
-    outbox.enqueue_for_notifications(created, channels=channels)
+    outbox.enqueue_for_notifications(created, channels=channels, now=event.created_at)
     return created
 
 
@@ -263,8 +267,10 @@ def notify_alerts(*, items) -> list[Notification]:
                 )
             )
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    outbox.enqueue_for_notifications(created, key_prefixes=prefixes, channels=channels)
-    outbox.enqueue(hooks)
+    # Due from the alerts' own moment (a replayed history's, not the clock's).
+    moment = max((event.created_at for _, event in items), default=None)
+    outbox.enqueue_for_notifications(created, key_prefixes=prefixes, channels=channels, now=moment)
+    outbox.enqueue(hooks, now=moment)
     return created
 
 
@@ -318,6 +324,7 @@ def webhooks_for_event(*, event: TicketEvent, ticket: Ticket) -> None:
             "ticket": ticket_summary(ticket),
         },
         ticket=ticket,
+        now=event.created_at,
     )
 
 

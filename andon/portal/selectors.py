@@ -34,9 +34,7 @@ def may_print_qr(user) -> bool:
 
 def my_tickets(user) -> QuerySet[Ticket]:
     """Only the requester's own tickets — never the desk's wider view, even for staff."""
-    if not getattr(user, "is_authenticated", False):
-        return Ticket.objects.none()
-    return with_list_relations(Ticket.objects.filter(requester=user)).order_by("-id")
+    return with_list_relations(Ticket.objects.restrict(user).filter(requester=user)).order_by("-id")
 
 
 def public_comments(ticket: Ticket):

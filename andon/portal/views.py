@@ -5,7 +5,6 @@ and, for admins, the printable QR code of the portal entry."""
 from __future__ import annotations
 
 from functools import wraps
-from importlib.util import find_spec
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +24,8 @@ from andon.core.errors import ServiceError
 from andon.core.validation import parse_id
 from andon.csat import selectors as csat_selectors
 from andon.csat import views as csat_views
+from andon.fields.selectors import fields_for_entry
+from andon.knowledge.search import search_articles
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
 from andon.portal.middleware import PORTAL_SESSION_KEY
@@ -46,10 +47,6 @@ def portal_user_required(view):
     return wrapped
 
 
-def knowledge_available() -> bool:
-    return find_spec("andon.knowledge.search") is not None
-
-
 @require_GET
 def index(request):
     user = request.user
@@ -69,7 +66,6 @@ def index(request):
         {
             "tickets": tickets,
             "is_contact": selectors.is_portal_contact(user),
-            "knowledge_available": knowledge_available(),
         },
     )
 
@@ -121,11 +117,7 @@ def _entry_from(value) -> CatalogEntry | None:
 
 
 def _custom_fields(entry):
-    if entry is None or find_spec("andon.fields.selectors") is None:
-        return []
-    from andon.fields.selectors import fields_for_entry
-
-    return list(fields_for_entry(entry))
+    return [] if entry is None else list(fields_for_entry(entry))
 
 
 @portal_user_required
@@ -228,12 +220,8 @@ def ticket_action(request, pk, action):
 @require_GET
 def articles(request):
     q = request.GET.get("q", "").strip()[:200]
-    results, enabled = [], knowledge_available()
-    if enabled and q:
-        from andon.knowledge.search import search_articles
-
-        results = search_articles(request.user, q, public_only=True, limit=20)
-    return render(request, "portal/articles.html", {"q": q, "results": results, "enabled": enabled})
+    results = search_articles(request.user, q, public_only=True, limit=20) if q else []
+    return render(request, "portal/articles.html", {"q": q, "results": results})
 
 
 # --- QR codes (admins) -----------------------------------------------------------------------

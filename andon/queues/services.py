@@ -1,6 +1,7 @@
 """Dispatch (which member of a queue gets a new ticket) and queue configuration."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -16,7 +17,7 @@ from andon.queues.models import DispatchRule, Queue, QueueMembership
 from andon.queues.selectors import dispatch_roster, queue_disable_impact
 
 
-def pick_assignee(*, queue: Queue, exclude: Iterable[int] = ()):
+def pick_assignee(*, queue: Queue, exclude: Iterable[int] = (), now: datetime | None = None):
     """Return the member who should get the next ticket, or None to leave it in the pool.
     `exclude` holds user ids that must not get it (someone handing a ticket back to their queue).
 
@@ -48,7 +49,9 @@ def pick_assignee(*, queue: Queue, exclude: Iterable[int] = ()):
             chosen = min(candidates, key=lambda user: user.open_count)
         else:
             chosen = _next_in_rotation(candidates, locked.last_assigned_id, roster.member_ids)
-        Queue.objects.filter(pk=queue.pk).update(last_assigned=chosen, updated_at=timezone.now())
+        Queue.objects.filter(pk=queue.pk).update(
+            last_assigned=chosen, updated_at=now or timezone.now()
+        )
         queue.last_assigned = chosen
         return chosen
 

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,14 +32,6 @@ def _queue_or_404(queue_id: int) -> Queue:
     if queue is None:
         raise Http404
     return queue
-
-
-def ola_policy_url(queue: Queue) -> str:
-    """The queue's OLA policy page, once the OLA area provides one ("" until then)."""
-    try:
-        return reverse("config:ola-policy", kwargs={"queue_id": queue.pk})
-    except NoReverseMatch:
-        return ""
 
 
 @login_required
@@ -156,7 +148,6 @@ def queue_detail(request, queue_id: int):
             "queue": queue,
             "memberships": memberships,
             "entries": entries,
-            "ola_policy_url": ola_policy_url(queue),
         },
     )
 

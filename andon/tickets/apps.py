@@ -10,9 +10,11 @@ class TicketsConfig(AppConfig):
         # fan-out task is wired to the event pipeline here.
         from andon.accounts.work import register_work
         from andon.queues.ports import register_unfinished_tickets
-        from andon.tickets import events, ownership, selectors, tasks
+        from andon.tickets import events, models, ownership, selectors, tasks
 
         events.set_fanout_scheduler(tasks.fanout_task, tasks.fanout_many_task)
+        # Ticket.objects.restrict(user) applies the selectors' rule (they import the models).
+        models.use_visibility_rule(selectors.visibility_condition)
         # Deactivating a person hands their unfinished tickets over (accounts sits below us).
         register_work(
             "tickets",

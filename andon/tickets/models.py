@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,6 +20,30 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.PENDING, Status.PROCESSING, Status.NEED_INFO)
+
+
+# The rule of who reads which tickets is `tickets.selectors.visibility_condition`; the selectors
+# import this module, so TicketsConfig.ready() hands the rule over (`use_visibility_rule`).
+_visibility_rule: Callable[[object], Q | None] | None = None
+
+
+def use_visibility_rule(rule: Callable[[object], Q | None]) -> None:
+    global _visibility_rule
+    _visibility_rule = rule
+
+
+class TicketQuerySet(models.QuerySet):
+    def restrict(self, user) -> TicketQuerySet:
+        """Only the tickets `user` may read: the one way to read tickets for a person (DESIGN.md
+        §4). The rule answers None for nobody (signed out, deactivated), Q() for everything."""
+        if _visibility_rule is None:
+            raise ImproperlyConfigured("andon.tickets is not ready: no visibility rule")
+        condition = _visibility_rule(user)
+        if condition is None:
+            return self.none()
+        return self.filter(condition) if condition else self
+
+
 UNFINISHED_STATUSES = (*OPEN_STATUSES, Status.TO_CONFIRM)
 
 
@@ -76,6 +106,8 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -33,11 +33,19 @@ def _sees_everything(user) -> bool:
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
+    """Every ticket `user` may read: `Ticket.objects.restrict(user)` (the rule is below)."""
+    return Ticket.objects.restrict(user)
+
+
+def visibility_condition(user) -> Q | None:
+    """Who reads which tickets, as a condition on tickets: None for nobody (signed out or
+    deactivated), Q() for everything (view_all, manage), else their own, their queues', what
+    they were pulled into or copied on, and what an app above widens (`tickets.visibility`).
+    `policies.can_view` is the same rule for one loaded ticket."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Ticket.objects.none()
-    qs = Ticket.objects.all()
+        return None
     if _sees_everything(user):
-        return qs
+        return Q()
     scope = Q(requester=user) | Q(created_by=user) | Q(assignee=user)
     queue_ids = member_queue_ids(user)
     if queue_ids:
@@ -45,7 +53,7 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     extra = visibility.extra_scope(user)
     if extra is not None:
         scope |= extra
-    return qs.filter(scope | _pulled_in(user, queue_ids))
+    return scope | _pulled_in(user, queue_ids)
 
 
 def _pulled_in(user, queue_ids) -> Q:

@@ -2,8 +2,6 @@
 knowledge zone, and filing a ticket prefilled with the chat context — with no horizontal
 overflow."""
 
-from importlib.util import find_spec
-
 import pytest
 from playwright.sync_api import expect
 
@@ -47,12 +45,9 @@ def test_sidebar_at_phone_width(new_page, transactional_db):
     expect(history.locator(f"[data-ticket='{old.pk}']")).to_contain_text("上周的打印问题")
     assert_fits(page, 375)
 
-    if find_spec("andon.knowledge.search") is None:
-        expect(page.get_by_test_id("kb-disabled")).to_be_visible()
-    else:
-        page.get_by_test_id("kb-search").fill("登录")
-        page.get_by_test_id("kb-search").press("Enter")
-        expect(page.locator("#sidebar-search-results")).not_to_be_empty()
+    page.get_by_test_id("kb-search").fill("登录")
+    page.get_by_test_id("kb-search").press("Enter")
+    expect(page.locator("#sidebar-search-results")).not_to_be_empty()
 
     page.get_by_test_id("open-file-form").click()
     page.select_option("#sb_catalog_parent", str(parent.pk))

@@ -119,3 +119,13 @@ def test_tickets_subresource_is_read_only(agent):
     assert api.delete(url).status_code == 405
     customer.refresh_from_db()
     assert customer.name == "甲"
+
+
+def test_resource_names_are_translated_per_request(agent):
+    """The resource labels are lazy: translated in the request's language, not at import."""
+    from django.conf import settings
+
+    api = client_for(agent)
+    assert assert_error(api.get("/api/v1/customers/999999/"), 404)["detail"] == "客户不存在"
+    api.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert assert_error(api.get("/api/v1/contacts/999999/"), 404)["detail"] == "Contact not found"

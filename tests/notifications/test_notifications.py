@@ -62,9 +62,9 @@ def test_a_ticket_of_a_disabled_queue_tells_its_members_it_is_stuck(
     # queue is disabled while the ticket is being filed (between the check and the dispatch).
     real_pick = pick_assignee
 
-    def disabled_meanwhile(*, queue, exclude=()):
+    def disabled_meanwhile(*, queue, exclude=(), now=None):
         Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
-        return real_pick(queue=queue, exclude=exclude)
+        return real_pick(queue=queue, exclude=exclude, now=now)
 
     monkeypatch.setattr("andon.tickets.services.common.pick_assignee", disabled_meanwhile)
     ticket = factories.make_ticket(actor=requester, entry=entry)
@@ -247,9 +247,9 @@ def test_notifications_roll_back_with_the_action(ticket, team, requester, monkey
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    from andon.tickets import services as ticket_services
+    from andon.tickets import events
 
-    real = ticket_services.record_event
+    real = events.record_event
 
     def record_then_explode(**kwargs):
         real(**kwargs)

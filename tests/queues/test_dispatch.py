@@ -147,9 +147,9 @@ def test_disabled_queue_leaves_the_ticket_in_the_pool_and_says_why(team, queue, 
     # queue is disabled while the ticket is being filed (between the check and the dispatch).
     real_pick = pick_assignee
 
-    def disabled_meanwhile(*, queue, exclude=()):
+    def disabled_meanwhile(*, queue, exclude=(), now=None):
         Queue.objects.filter(pk=queue.pk).update(is_enabled=False)
-        return real_pick(queue=queue, exclude=exclude)
+        return real_pick(queue=queue, exclude=exclude, now=now)
 
     monkeypatch.setattr("andon.tickets.services.common.pick_assignee", disabled_meanwhile)
     ticket = file()

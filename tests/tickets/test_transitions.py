@@ -4,7 +4,7 @@ take each step."""
 import pytest
 
 from andon.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from andon.tickets import services
+from andon.tickets import events, services
 from andon.tickets.models import EventKind, Status, Ticket, TicketEvent
 from tests import factories
 
@@ -530,7 +530,7 @@ def test_a_failure_while_logging_rolls_the_change_back(ticket, handlers, monkeyp
 
 def test_a_failure_after_the_status_change_rolls_it_back(ticket_in, handlers, monkeypatch):
     ticket = ticket_in(Status.PROCESSING)
-    real = services.record_event
+    real = events.record_event
 
     def record_then_fail(**kwargs):
         real(**kwargs)

@@ -1,9 +1,9 @@
-"""Every write to a ticket. Each public function validates, changes the ticket, records exactly one
-`TicketEvent` per change and writes the notifications, all in one transaction.
+"""Every write to a ticket. Each public function validates, changes the ticket and records exactly
+one `TicketEvent` per change through `tickets.events.record_event` (which runs the subscribers:
+OLA, notifications, …), all in one transaction.
 
 The functions live by lifecycle area; this package is their one public face."""
 
-from andon.tickets.events import record_event
 from andon.tickets.services.attachments import add_attachment
 from andon.tickets.services.collaboration import (
     add_carbon_copy,
@@ -62,7 +62,6 @@ __all__ = [
     "confirm_ticket",
     "create_ticket",
     "reassign_ticket",
-    "record_event",
     "reopen_ticket",
     "request_info",
     "resolve_ticket",

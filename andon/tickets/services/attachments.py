@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import secrets
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -82,11 +83,13 @@ def _store_attachment(*, ticket, actor, upload, now, stored: list, comment=None)
 
 
 @transaction.atomic
-def add_attachment(*, ticket_id, actor, upload: UploadedFile) -> Attachment:
+def add_attachment(
+    *, ticket_id, actor, upload: UploadedFile, now: datetime | None = None
+) -> Attachment:
     ticket = _locked(ticket_id, actor)
     _check("attach", actor, ticket)
     _validate_upload(upload)
-    now = timezone.now()
+    now = now or timezone.now()
     with _removing_files_on_error() as stored:
         attachment = _store_attachment(
             ticket=ticket, actor=actor, upload=upload, now=now, stored=stored

@@ -84,14 +84,14 @@ def _mark_responded(
 
 def _dispatch(ticket: Ticket, queue: Queue | None, now, *, exclude=()) -> None:
     """Hand the ticket to the queue's rule; an unusable queue leaves it in the pool, explained."""
-    ticket.assignee = _pick(queue, exclude=exclude)
+    ticket.assignee = _pick(queue, exclude=exclude, now=now)
     ticket.status = Status.PENDING
     _touch(ticket, now, "assignee", "status")
     _record_dispatch(ticket, queue, now)
 
 
-def _pick(queue: Queue | None, *, exclude=()):
-    return pick_assignee(queue=queue, exclude=exclude) if queue is not None else None
+def _pick(queue: Queue | None, *, exclude=(), now=None):
+    return pick_assignee(queue=queue, exclude=exclude, now=now) if queue is not None else None
 
 
 def _record_dispatch(ticket: Ticket, queue: Queue | None, now) -> None:

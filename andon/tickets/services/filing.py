@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -132,6 +133,7 @@ def create_ticket(
     custom_fields: dict | None = None,
     attachments: Iterable[UploadedFile] = (),
     created_at=None,
+    now: datetime | None = None,
 ) -> Ticket:
     """The one door for filing. Every surface (desk form, API, portal, chat sidebar, inbound
     channels) is an adapter that passes what it got, and its `origin` (`andon.tickets.origins`):
@@ -183,7 +185,7 @@ def create_ticket(
         first = next(iter(errors.values()))[0]
         raise ValidationFailed(first, errors=errors)
 
-    now = created_at or timezone.now()
+    now = now or created_at or timezone.now()
     entry: CatalogEntry = cleaned["catalog_entry"]
     with _removing_files_on_error() as stored:
         return _create(
@@ -229,7 +231,7 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
     field_files = cleaned.get("custom_field_files") or {}
     # The assignee is chosen first so that the new row carries it (no second write of the row);
     # the dispatch event still follows the created one.
-    assignee = _pick(entry.queue)
+    assignee = _pick(entry.queue, now=now)
     ticket = Ticket.objects.create(
         title=cleaned["title"],
         description=cleaned["description"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,12 +54,12 @@ User = get_user_model()
 
 
 @transaction.atomic
-def claim_ticket(*, ticket_id, actor) -> Ticket:
+def claim_ticket(*, ticket_id, actor, now: datetime | None = None) -> Ticket:
     """认领: make the caller the assignee. Two simultaneous claims give exactly one winner: the
     row lock serialises them and the loser finds the ticket already taken (409)."""
     ticket = _locked(ticket_id, actor)
     _check("claim", actor, ticket)
-    now = timezone.now()
+    now = now or timezone.now()
     before = {"assignee": _user_ref(ticket.assignee), "status": ticket.status}
     ticket.assignee = actor
     ticket.status = Status.PROCESSING
@@ -82,11 +82,11 @@ def claim_ticket(*, ticket_id, actor) -> Ticket:
 
 
 @transaction.atomic
-def urge_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
+def urge_ticket(*, ticket_id, actor, note: str = "", now: datetime | None = None) -> Ticket:
     ticket = _locked(ticket_id, actor)
     _check("urge", actor, ticket)
     note = _text(note, "note", required=False, max_length=500, label=_("催单说明"))
-    now = timezone.now()
+    now = now or timezone.now()
     window = timedelta(seconds=settings.URGE_MIN_INTERVAL_SECONDS)
     last = (
         TicketEvent.objects.filter(ticket=ticket, kind=EventKind.URGED, actor=actor)
@@ -119,6 +119,7 @@ def add_comment(
     body: str,
     is_internal: bool = False,
     attachments: Iterable[UploadedFile] = (),
+    now: datetime | None = None,
 ) -> Comment:
     ticket = _locked(ticket_id, actor)
     _check("comment", actor, ticket)
@@ -128,7 +129,7 @@ def add_comment(
     body = _text(body, "body", required=not attachments, max_length=BODY_MAX, label=_("评论内容"))
     for upload in attachments:
         _validate_upload(upload)
-    now = timezone.now()
+    now = now or timezone.now()
     with _removing_files_on_error() as stored:
         comment = Comment.objects.create(
             ticket=ticket, author=actor, body=body, is_internal=bool(is_internal), created_at=now
@@ -153,7 +154,9 @@ def add_comment(
 
 
 @transaction.atomic
-def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
+def reassign_ticket(
+    *, ticket_id, actor, to_user, note: str = "", now: datetime | None = None
+) -> Ticket:
     """Hand an unfinished ticket to another person as it is — same queue, same status, timers
     running on — for handovers and deactivations (轻量交接). Managers only."""
     ticket = _locked(ticket_id, actor)
@@ -165,7 +168,7 @@ def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
         )
     if ticket.assignee_id == to_user.pk:
         return ticket
-    now = timezone.now()
+    now = now or timezone.now()
     before = {"assignee": _user_ref(ticket.assignee), "status": ticket.status}
     ticket.assignee = to_user
     _touch(ticket, now, "assignee")
@@ -187,7 +190,15 @@ def reassign_ticket(*, ticket_id, actor, to_user, note: str = "") -> Ticket:
 
 
 @transaction.atomic
-def transfer_ticket(*, ticket_id, actor, queue_id=None, assignee_id=None, note: str = "") -> Ticket:
+def transfer_ticket(
+    *,
+    ticket_id,
+    actor,
+    queue_id=None,
+    assignee_id=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
     """转单: to another queue (its rule re-dispatches) or to a person (who then accepts)."""
     ticket = _locked(ticket_id, actor)
     _check("transfer", actor, ticket)
@@ -225,7 +236,7 @@ def transfer_ticket(*, ticket_id, actor, queue_id=None, assignee_id=None, note: 
             problem = _("该用户没有处理工单的权限")
         if not qualified:
             raise ValidationFailed(problem, errors={"assignee": [problem]})
-    now = timezone.now()
+    now = now or timezone.now()
     before_assignee_id = ticket.assignee_id
     before = {
         "queue": _queue_ref(ticket.queue),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ def _status_change(
     actor,
     note: str = "",
     extra=None,
+    now: datetime | None = None,
 ) -> Ticket:
     """One status change of the workflow table: its rule, its note, its target and its event."""
     step = workflow.get(action)
@@ -39,7 +42,7 @@ def _status_change(
         label=str(note_input.label),
     )
     to = step.to
-    now = timezone.now()
+    now = now or timezone.now()
     before = {"status": ticket.status}
     after = {"status": to}
     previous_assignee = ticket.assignee
@@ -64,9 +67,9 @@ def _status_change(
 
 
 @transaction.atomic
-def request_info(*, ticket_id, actor, note: str) -> Ticket:
+def request_info(*, ticket_id, actor, note: str, now: datetime | None = None) -> Ticket:
     return _status_change(
-        "need-info", ticket_id=ticket_id, actor=actor, note=note, extra=_take(actor)
+        "need-info", ticket_id=ticket_id, actor=actor, note=note, extra=_take(actor), now=now
     )
 
 
@@ -84,12 +87,12 @@ def _take(actor):
 
 
 @transaction.atomic
-def resume_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
-    return _status_change("resume", ticket_id=ticket_id, actor=actor, note=note)
+def resume_ticket(*, ticket_id, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    return _status_change("resume", ticket_id=ticket_id, actor=actor, note=note, now=now)
 
 
 @transaction.atomic
-def resolve_ticket(*, ticket_id, actor, resolution: str) -> Ticket:
+def resolve_ticket(*, ticket_id, actor, resolution: str, now: datetime | None = None) -> Ticket:
     take = _take(actor)
 
     def apply(ticket, now, note):
@@ -97,22 +100,26 @@ def resolve_ticket(*, ticket_id, actor, resolution: str) -> Ticket:
         ticket.resolution = note
         return ["resolved_at", "resolution", *take(ticket, now, note)]
 
-    return _status_change("resolve", ticket_id=ticket_id, actor=actor, note=resolution, extra=apply)
+    return _status_change(
+        "resolve", ticket_id=ticket_id, actor=actor, note=resolution, extra=apply, now=now
+    )
 
 
 @transaction.atomic
-def confirm_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
-    return _status_change("confirm", ticket_id=ticket_id, actor=actor, note=note)
+def confirm_ticket(*, ticket_id, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    return _status_change("confirm", ticket_id=ticket_id, actor=actor, note=note, now=now)
 
 
 @transaction.atomic
-def reopen_ticket(*, ticket_id, actor, reason: str) -> Ticket:
+def reopen_ticket(*, ticket_id, actor, reason: str, now: datetime | None = None) -> Ticket:
     def apply(ticket, now, note):
         ticket.reopen_count += 1
         ticket.resolved_at = None
         return ["reopen_count", "resolved_at"]
 
-    return _status_change("reopen", ticket_id=ticket_id, actor=actor, note=reason, extra=apply)
+    return _status_change(
+        "reopen", ticket_id=ticket_id, actor=actor, note=reason, extra=apply, now=now
+    )
 
 
 def _stamp_closed(ticket, now, _note):
@@ -121,14 +128,16 @@ def _stamp_closed(ticket, now, _note):
 
 
 @transaction.atomic
-def close_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
-    return _status_change("close", ticket_id=ticket_id, actor=actor, note=note, extra=_stamp_closed)
+def close_ticket(*, ticket_id, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    return _status_change(
+        "close", ticket_id=ticket_id, actor=actor, note=note, extra=_stamp_closed, now=now
+    )
 
 
 @transaction.atomic
-def cancel_ticket(*, ticket_id, actor, reason: str = "") -> Ticket:
+def cancel_ticket(*, ticket_id, actor, reason: str = "", now: datetime | None = None) -> Ticket:
     return _status_change(
-        "cancel", ticket_id=ticket_id, actor=actor, note=reason, extra=_stamp_closed
+        "cancel", ticket_id=ticket_id, actor=actor, note=reason, extra=_stamp_closed, now=now
     )
 
 
