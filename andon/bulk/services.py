@@ -158,21 +158,19 @@ def _apply(action: str, params: dict, *, ticket_id: int, actor) -> None:
         raise ValidationFailed(_("不支持的批量操作"))
 
 
-def _run_one(job: BulkJob, ticket_id: int, actor) -> bool:
+def _run_one(job: BulkJob, ticket_id: int, actor) -> BulkJobItem:
+    """One ticket in its own savepoint; its outcome row is written with the chunk, in the same
+    transaction as its change."""
     try:
         with transaction.atomic():
             _apply(job.action, job.params, ticket_id=ticket_id, actor=actor)
-            BulkJobItem.objects.create(job=job, ticket_id=ticket_id, ok=True)
-        return True
+        return BulkJobItem(job=job, ticket_id=ticket_id, ok=True)
     except ServiceError as exc:
         reason = exc.detail
     except Exception:
         log.exception("bulk job %s: ticket %s failed", job.pk, ticket_id)
         reason = _("处理时出错，工单未修改")
-    BulkJobItem.objects.get_or_create(
-        job=job, ticket_id=ticket_id, defaults={"ok": False, "reason": reason[:500]}
-    )
-    return False
+    return BulkJobItem(job=job, ticket_id=ticket_id, ok=False, reason=reason[:500])
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -256,16 +254,17 @@ def run_job(*, job_id: int) -> None:
     pending = [pk for pk in job.ticket_ids if pk not in processed]
     for start in range(0, len(pending), CHUNK):
         with transaction.atomic():
+            items = []
             for ticket_id in pending[start : start + CHUNK]:
                 if actor is None or not may_bulk(actor):
                     # The person was deactivated or lost the right while the job ran.
-                    BulkJobItem.objects.get_or_create(
-                        job=job,
-                        ticket_id=ticket_id,
-                        defaults={"ok": False, "reason": _("没有批量处理工单的权限")},
-                    )
+                    reason = _("没有批量处理工单的权限")
+                    items.append(BulkJobItem(job=job, ticket_id=ticket_id, ok=False, reason=reason))
                 else:
-                    _run_one(job, ticket_id, actor)
+                    items.append(_run_one(job, ticket_id, actor))
+            # A second runner that raced this chunk makes the unique constraint fail the whole
+            # chunk, changes included: nothing is done twice.
+            BulkJobItem.objects.bulk_create(items)
             _write_counts(job)
     _write_counts(job, finished=True)
 
