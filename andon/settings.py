@@ -479,5 +479,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ArticleStatusEnum": "andon.knowledge.models.ArticleStatus",
         "ArticleVisibilityEnum": "andon.knowledge.models.Visibility",
         "TicketStatusEnum": "andon.tickets.models.Status",
+        "BulkActionEnum": "andon.bulk.models.BulkAction",
+        "MacroStepEnum": "andon.macros.models.MacroStep",
     }
 )

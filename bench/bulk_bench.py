@@ -75,14 +75,22 @@ def file_tickets(count: int, requester, entry) -> list[int]:
 
 def run(action: str, params: dict, ids: list[int], actor) -> None:
     bulk.set_job_scheduler(None)  # this process runs the job, as the worker would
-    started = time.perf_counter()
-    job = bulk.start_job(actor=actor, action=action, ticket_ids=ids, params=params)
-    bulk.run_job(job_id=job.pk)
-    elapsed = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(1)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        job = bulk.start_job(actor=actor, action=action, ticket_ids=ids, params=params)
+        bulk.run_job(job_id=job.pk)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     job.refresh_from_db()
     assert job.state == JobState.FINISHED, job.state
     print(
-        f"{action:9} {job.total:5} tickets: {elapsed:6.1f} s  ({job.total / elapsed:5.0f}/s)  "
+        f"{action:9} {job.total:5} tickets: {elapsed:6.1f} s wall ({job.total / elapsed:4.0f}/s), "
+        f"{cpu:5.1f} s CPU in this process, {len(queries) / job.total:4.1f} queries/ticket; "
         f"done {job.done_count}, refused {job.refused_count}"
     )
 
@@ -91,17 +99,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--actions", default="claim,priority,tag,transfer")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="act on the newest --tickets tickets the handler holds instead of filing new ones",
+    )
     args = parser.parse_args()
-    print(f"database: {connection.vendor}")
+    print(f"database: {connection.vendor}; load average {os.getloadavg()[0]:.1f}")
     queue, handler, requester, entry = desk()
-    ids = file_tickets(args.tickets, requester, entry)
+    if args.reuse:
+        ids = list(
+            Ticket.objects.filter(assignee=handler, status="processing")
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: args.tickets]
+        )
+    else:
+        ids = file_tickets(args.tickets, requester, entry)
     other, _ = Queue.objects.get_or_create(
         name=f"{PREFIX}二线", defaults={"dispatch_rule": DispatchRule.MANUAL}
     )
     plans = {
         "claim": {},
-        "priority": {"priority": "L1"},
-        "tag": {"tags": [f"{PREFIX}"]},
+        # A value the tickets do not have yet, so every ticket really changes.
+        "priority": {
+            "priority": "L2" if Ticket.objects.filter(pk=ids[0], priority="L1").exists() else "L1"
+        },
+        "tag": {"tags": [f"{PREFIX}-{int(time.time())}"]},
         "transfer": {"queue": other.pk, "note": "bench"},
     }
     for action in args.actions.split(","):

@@ -143,7 +143,7 @@ def create_macro(*, actor, **data) -> Macro:
 
 def _locked_own(actor, macro_id) -> Macro:
     macro = selectors.get_visible_macro(actor, macro_id)
-    macro = Macro.objects.select_for_update().select_related("queue").get(pk=macro.pk)
+    macro = Macro.objects.select_for_update(of=("self",)).select_related("queue").get(pk=macro.pk)
     if macro.owner_id != actor.pk:
         _require_may_write(actor, macro.queue)
     return macro

@@ -109,27 +109,54 @@ def _record(ticket: Ticket, actor, before: list[str], now, note: str = "") -> No
     )
 
 
+def _existing(names: list[str]) -> dict[str, Tag]:
+    """The tags that already exist among `names`, by lower-case name, in one query."""
+    lowered = [name.lower() for name in names]
+    found = Tag.objects.annotate(lower=Lower("name")).filter(lower__in=lowered)
+    return {tag.name.lower(): tag for tag in found}
+
+
+def _sorted(tags) -> list[Tag]:
+    return sorted(tags, key=lambda tag: (tag.name.lower(), tag.pk))
+
+
 @transaction.atomic
 def add_tags(*, ticket_id, actor, names) -> list[Tag]:
     """Tag the ticket with `names`, creating tags that do not exist yet; returns the ticket's
-    tags. Tags it already has are left as they are (no event when nothing changed)."""
+    tags. Tags it already has are left as they are (no event when nothing changed). A bulk
+    action calls this once per ticket, so it keeps to a fixed handful of queries."""
     ticket = _locked_taggable(ticket_id, actor)
     cleaned = normalize_names(names)
-    before = _names_of(ticket)
-    have = {name.lower() for name in before}
+    current = list(Tag.objects.filter(ticket_links__ticket=ticket))
+    have = {tag.name.lower() for tag in current}
     new = [name for name in cleaned if name.lower() not in have]
-    if len(before) + len(new) > TAGS_PER_TICKET:
+    if not new:
+        return _sorted(current)
+    if len(current) + len(new) > TAGS_PER_TICKET:
         message = _("每个工单最多 %s 个标签") % TAGS_PER_TICKET
         raise ValidationFailed(message, errors={"tags": [message]})
-    if new:
-        now = timezone.now()
-        for name in new:
-            tag = get_or_create_tag(name=name, actor=actor)
-            TicketTag.objects.get_or_create(
-                ticket=ticket, tag=tag, defaults={"added_by": actor, "added_at": now}
-            )
-        _record(ticket, actor, before, now)
-    return list(Tag.objects.filter(ticket_links__ticket=ticket).order_by(Lower("name")))
+    existing = _existing(new)
+    added = [
+        existing.get(name.lower()) or get_or_create_tag(name=name, actor=actor) for name in new
+    ]
+    now = timezone.now()
+    # The ticket's row lock serialises taggers of this ticket, so these links are new.
+    TicketTag.objects.bulk_create(
+        [TicketTag(ticket=ticket, tag=tag, added_by=actor, added_at=now) for tag in added]
+    )
+    before = sorted((tag.name for tag in current), key=str.lower)
+    after = sorted((tag.name for tag in [*current, *added]), key=str.lower)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    events.record_event(
+        ticket=ticket,
+        kind=EventKind.UPDATED,
+        actor=actor,
+        before={"tags": before},
+        after={"tags": after},
+        at=now,
+    )
+    return _sorted([*current, *added])
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from andon.tags import services as tag_services
 from andon.tickets import services
 from tests import factories
 
@@ -41,8 +42,8 @@ def test_ticket_list_is_constant(api, world, who, django_assert_max_num_queries)
         {"status": "pending,processing", "catalog_entry": world.entry.parent_id, "q": "工单"},
     )
     assert small == large == filtered
-    # token + roles (+ the caller's queues) + the page
-    with django_assert_max_num_queries(4):
+    # token + roles (+ the caller's queues) + the page + the page's tags (one prefetch)
+    with django_assert_max_num_queries(5):
         client.get("/api/v1/tickets/", {"assignee": "me"})
 
 
@@ -51,10 +52,13 @@ def test_ticket_detail_is_bounded(api, world, django_assert_max_num_queries):
     for n in range(5):
         upload = SimpleUploadedFile(f"f{n}.txt", b"x", content_type="text/plain")
         services.add_attachment(ticket_id=ticket.pk, actor=world.requester, upload=upload)
+    tag_services.add_tags(ticket_id=ticket.pk, actor=world.handler, names=["网络", "VPN", "打印机"])
     client = api(world.handler)
-    with django_assert_max_num_queries(5):
+    # + the ticket's tags: one query however many
+    with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/tickets/{ticket.pk}/")
     assert len(response.json()["attachments"]) == 5
+    assert response.json()["tags"] == ["VPN", "打印机", "网络"]
 
 
 def test_queue_list_is_constant(api, world, django_assert_max_num_queries):

@@ -89,7 +89,11 @@ def test_bulk_priority_then_close_with_refusals(new_page, desk, width):
     services.claim_ticket(ticket_id=tickets[0].pk, actor=desk["handler"])
     services.resolve_ticket(ticket_id=tickets[0].pk, actor=desk["handler"], resolution="好了")
     services.confirm_ticket(ticket_id=tickets[0].pk, actor=desk["requester"])
-    page.goto("/tickets/?tab=all")
+    page.goto("/tickets/?tab=all&status=pending")
+    expect(page.locator("#ticket-results [data-ticket]:visible")).to_have_count(2)
+    # Filters changed in place (htmx) are the ones "all matching" uses.
+    page.select_option("#ticket-filters select[name=status]", "")
+    expect(page.locator("#ticket-results [data-ticket]:visible")).to_have_count(3)
     page.check("[data-testid=bulk-all]")
     page.select_option("[data-testid=bulk-action]", "close")
     page.fill("[data-testid=bulk-note]", "批量关闭")
