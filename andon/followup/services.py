@@ -76,9 +76,13 @@ def plan(ticket: Ticket, now) -> dict | None:
     """The clock `ticket` should have now (stage, remind and due times), or None."""
     confirm_days, close_days = periods(ticket.queue_id)
     if ticket.status == Status.TO_CONFIRM and confirm_days:
-        last_day_start, due_at = businesstime.nth_working_day(
-            _spec(ticket.queue_id), now, confirm_days
-        )
+        try:
+            last_day_start, due_at = businesstime.nth_working_day(
+                _spec(ticket.queue_id), now, confirm_days
+            )
+        except ValueError:  # a calendar with no working time at all: count plain days
+            due_at = now + timedelta(days=confirm_days)
+            last_day_start = due_at - timedelta(days=1)
         return {
             "stage": Stage.CONFIRM,
             "started_at": now,

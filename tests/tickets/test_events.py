@@ -104,13 +104,16 @@ def test_after_commit_subscribers_run_once_the_change_commits(
 
 def test_events_no_after_commit_subscriber_wants_are_not_pending(entry, handlers, requester):
     ticket = factories.make_ticket(actor=requester, entry=entry)
-    saved = events.subscribers(events.AFTER_COMMIT)
-    for s in saved:
+    everyone = events.subscribers()
+    for s in events.subscribers(events.AFTER_COMMIT):
         events.unsubscribe(s.name)
     try:
         services.add_comment(ticket_id=ticket.pk, actor=requester, body="补充")
     finally:
-        for s in saved:
+        # Back in their registration order, which later tests rely on.
+        for s in everyone:
+            events.unsubscribe(s.name)
+        for s in everyone:
             events.subscribe(s.name, s.handler, phase=s.phase, kinds=s.kinds)
     assert not TicketEvent.objects.get(kind=EventKind.COMMENTED).fanout_pending
 

@@ -115,7 +115,7 @@ class TicketLinksView(APIView):
 class TicketLinkView(APIView):
     @extend_schema(
         operation_id="tickets_links_destroy",
-        responses={204: None, **error_responses(401, 403, 404, 409)},
+        responses={204: None, **error_responses(400, 401, 403, 404, 409)},
     )
     def delete(self, request, ticket_id, link_id):
         ticket = selectors.get_visible_ticket(request.user, ticket_id)
