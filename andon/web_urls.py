@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include(("andon.reports.urls", "reports"))),
     path("knowledge/", include(("andon.knowledge.urls", "knowledge"))),
     path("sidebar/", include(("andon.customers.urls", "customers"))),
+    path("customers/", include(("andon.customers.directory.urls", "directory"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
     path("wecom/", include("andon.wecom.urls")),
 ]

@@ -37,9 +37,7 @@ def served_scope(user) -> Q | None:
         Q(owner_id__in=team)
         | Q(pk__in=ContactFollower.objects.filter(user_id__in=team).values("contact_id"))
     ).values("pk")
-    chats = CustomerGroupChat.objects.filter(
-        Q(owner_id__in=team) | Q(agents__in=team)
-    ).values("pk")
+    chats = CustomerGroupChat.objects.filter(Q(owner_id__in=team) | Q(agents__in=team)).values("pk")
     customers = Customer.objects.filter(
         Q(owner_id__in=team) | Q(contacts__in=contacts) | Q(group_chats__in=chats)
     ).values("pk")
