@@ -11,6 +11,7 @@ app_name = "api"
 AREAS = (
     "queues",
     "catalog",
+    "ticketsearch",
     "tickets",
     "fields",
     "accounts",
@@ -20,6 +21,12 @@ AREAS = (
     "reports",
     "knowledge",
     "customers",
+    "tags",
+    "bulk",
+    "macros",
+    "followup",
+    "csat",
+    "savedviews",
 )
 
 urlpatterns = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/", include("andon.accounts.admin_urls")),
     path("audit/", include("andon.audit.urls")),
     path("ola/", include("andon.ola.urls")),
+    path("follow-up/", include("andon.followup.config_urls")),
     path("notifications/", include("andon.notifications.admin_urls")),
     path("wecom/", include("andon.wecom.config_urls")),
 ]

@@ -62,9 +62,16 @@ INSTALLED_APPS = [
     "andon.ola",
     "andon.wecom",
     "andon.reports",
+    "andon.tags",
+    "andon.bulk",
+    "andon.macros",
     "andon.knowledge",
+    "andon.ticketsearch",
+    "andon.savedviews",
     "andon.customers",
     "andon.portal",
+    "andon.followup",
+    "andon.csat",
     "andon.ops",
 ]
 
@@ -260,8 +267,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Redis when configured, else a database table (made by the core app's first migration).
+    # andon.core.cache.RedisCache is Django's, keeping one client per process.
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "andon.core.cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -273,7 +281,7 @@ CACHES = {
     # machine). Only small tokens live here; the cached values stay in each process's memory.
     "config": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "andon.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "andon-config",
         }
@@ -309,7 +317,8 @@ AXES_VERBOSE = False
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication with the token's row cached (invalidated at every write).
+        "andon.accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["andon.core.permissions.PermissionByMethod"],

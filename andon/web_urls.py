@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("andon.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("tickets/views/", include(("andon.savedviews.urls", "savedviews"))),
     path("tickets/", include(("andon.tickets.urls", "tickets"))),
     path("notifications/", include(("andon.notifications.urls", "notifications"))),
     path("config/", include("andon.config_urls")),
@@ -20,5 +21,9 @@ urlpatterns = [
     path("sidebar/", include(("andon.customers.urls", "customers"))),
     path("customers/", include(("andon.customers.directory.urls", "directory"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
+    path("csat/", include(("andon.csat.urls", "csat"))),
     path("wecom/", include("andon.wecom.urls")),
+    path("tags/", include(("andon.tags.urls", "tags"))),
+    path("bulk/", include(("andon.bulk.urls", "bulk"))),
+    path("macros/", include(("andon.macros.urls", "macros"))),
 ]

@@ -39,6 +39,15 @@ APP_LAYERS = {
     "notifications": SUBSCRIBERS,
     "knowledge": SUBSCRIBERS,
     "reports": SUBSCRIBERS,
+    # Desk tools built on the ticket services (tags, bulk actions, canned replies).
+    "tags": SUBSCRIBERS,
+    "bulk": SUBSCRIBERS,
+    "macros": SUBSCRIBERS,
+    "followup": SUBSCRIBERS,
+    "csat": SUBSCRIBERS,
+    # The ticket full-text index (an after-commit subscriber) and per-person saved list views.
+    "ticketsearch": SUBSCRIBERS,
+    "savedviews": SUBSCRIBERS,
     "wecom": CHANNELS,
     "customers": CHANNELS,
     "portal": CHANNELS,

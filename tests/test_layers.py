@@ -30,12 +30,7 @@ KNOWN_PORTS: dict[str, str] = {
 # Arrows and cycles known today that are not ports yet, each with what it is for and what removes
 # it. The test also fails when one of them disappears, so these lists only shrink.
 PENDING_ARROWS: dict[tuple[str, str], str] = {}
-PENDING_CYCLES: dict[tuple[str, ...], str] = {
-    ("andon.ola.engine", "andon.ola.selectors", "andon.ola.tasks"): (
-        "the engine queues its step tasks and selectors reach back into the engine; "
-        "owned by the OLA step-scheduling work (issue #15 item 5)"
-    ),
-}
+PENDING_CYCLES: dict[tuple[str, ...], str] = {}
 
 
 def _edges():

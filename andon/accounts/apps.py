@@ -26,3 +26,18 @@ class AccountsConfig(AppConfig):
         )
         post_save.connect(roles_changed, sender=Role, dispatch_uid="roles-save", weak=False)
         post_delete.connect(roles_changed, sender=Role, dispatch_uid="roles-delete", weak=False)
+
+        # API tokens are authenticated from the same cache (accounts.authentication): revoking
+        # or rotating a token and deactivating or changing its person invalidate it.
+        from rest_framework.authtoken.models import Token
+
+        from andon.accounts.authentication import people_changed
+
+        for model in (Token, User):
+            name = model.__name__.lower()
+            post_save.connect(
+                people_changed, sender=model, dispatch_uid=f"people-{name}-save", weak=False
+            )
+            post_delete.connect(
+                people_changed, sender=model, dispatch_uid=f"people-{name}-delete", weak=False
+            )

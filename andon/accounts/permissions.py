@@ -25,6 +25,7 @@ AREAS = {
     "customers": _("客户"),
     "knowledge": _("知识库"),
     "reports": _("报表"),
+    "tags": _("标签"),
     "integrations": _("集成"),
 }
 
@@ -45,6 +46,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("knowledge.view", "knowledge", _("查看知识库")),
     Permission("knowledge.manage", "knowledge", _("编辑知识库")),
     Permission("reports.view", "reports", _("查看报表")),
+    # Tagging is part of handling a ticket; renaming and merging change every ticket's labels.
+    Permission("tags.manage", "tags", _("管理标签（重命名、合并）")),
     Permission("integrations.manage", "integrations", _("管理集成")),
 )
 ALL_CODES = frozenset(p.code for p in PERMISSIONS)

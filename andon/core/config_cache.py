@@ -51,7 +51,10 @@ FIELDS = "fields"  # custom field templates and their scope: fields.services
 CALENDARS = "calendars"  # business calendars and their exception dates: ola.calendar_services
 OLA_POLICIES = "ola_policies"  # OLA policy per queue: ola.policy_services
 WEBHOOKS = "webhooks"  # outgoing webhooks: notifications.services
-AREAS = (ROLES, CATALOG, QUEUES, FIELDS, CALENDARS, OLA_POLICIES, WEBHOOKS)
+# API tokens and the people they sign in: accounts (see AccountsConfig.ready and
+# accounts.authentication), and the WeCom org sync's bulk writes.
+PEOPLE = "people"
+AREAS = (ROLES, CATALOG, QUEUES, FIELDS, CALENDARS, OLA_POLICIES, WEBHOOKS, PEOPLE)
 
 T = TypeVar("T")
 

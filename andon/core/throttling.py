@@ -19,6 +19,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
+from andon.core.cache import count as shared_counter
+
 CACHE_ALIAS = "throttle"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
@@ -55,15 +57,7 @@ def hit(scope: str, ident: str, *, now: float | None = None) -> int | None:
     window = int(now // period)
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
     key = f"andon:rate:{scope}:{window}:{digest}"
-    cache = caches[CACHE_ALIAS]
-    if cache.add(key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=period + 1)
-            count = 1
+    count = shared_counter(caches[CACHE_ALIAS], key, period + 1)
     if count <= limit:
         return None
     return max(1, math.ceil((window + 1) * period - now))

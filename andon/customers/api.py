@@ -23,6 +23,7 @@ from andon.core.api import (
 from andon.core.errors import NotFound
 from andon.customers import handover, selectors, services
 from andon.customers.models import Contact, Customer, CustomerGroupChat
+from andon.tags.selectors import with_tags
 from andon.tickets.models import Ticket
 from andon.tickets.serializers import TicketSerializer
 
@@ -260,7 +261,7 @@ class _TicketsView(generics.GenericAPIView):
         qs = selectors.origin_tickets(request.user, **{key[self.resource]: obj}).select_related(
             "created_by"
         )
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(with_tags(qs))
         return self.get_paginated_response(TicketSerializer(page, many=True).data)
 
 

@@ -203,8 +203,8 @@ def filing_context(entry, values=None, errors=None) -> dict:
         people = list(
             get_user_model()
             .objects.filter(is_active=True)
-            .order_by("name", "username")
-            .only("pk", "name", "username")[:USER_CHOICES_MAX]
+            .order_by("display_name", "username")
+            .only("pk", "display_name", "username")[:USER_CHOICES_MAX]
         )
     return {
         "custom_field_rows": rows,

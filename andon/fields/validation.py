@@ -254,3 +254,46 @@ def clean_custom_field_changes(*, entry: CatalogEntry, changes) -> tuple[dict, s
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
     return cleaned, cleared
+
+
+def clean_custom_fields_for_move(*, entry: CatalogEntry, current: dict, changes) -> dict:
+    """The custom field values of a ticket moving to `entry`: its stored values with `changes`
+    applied, checked against the new entry's templates as filing would check them, so that a
+    field the new entry requires is filled. Values of fields the new entry does not have are
+    dropped (the edit's event keeps them in its `before`); stored attachment ids are kept for
+    attachment fields the new entry also has (files are not uploaded through an edit)."""
+    if changes in (None, ""):
+        changes = {}
+    if not isinstance(changes, dict) or not all(isinstance(k, str) for k in changes):
+        raise ValidationFailed(
+            _("自定义字段格式不正确"), errors={"custom_fields": [_("应为以字段标识为键的对象")]}
+        )
+    definitions = filing_fields(entry)
+    known = {field.key for field in definitions}
+    errors: dict[str, list[str]] = {}
+    for key in sorted(set(changes) - known):
+        errors[f"custom_fields.{key}"] = [_("新的服务目录没有此字段")]
+    merged = {**(current or {}), **changes}
+    cleaned: dict = {}
+    for field in definitions:
+        name = f"custom_fields.{field.key}"
+        value = merged.get(field.key)
+        if field.type == FieldType.ATTACHMENT:
+            if field.key in changes and not _is_empty(changes[field.key]):
+                errors[name] = [_("附件字段请以上传附件的方式修改")]
+            elif not _is_empty(value) and field.key not in changes:
+                cleaned[field.key] = value
+            elif field.required:
+                errors[name] = [_("%s为必填项") % field.name]
+            continue
+        if _is_empty(value):
+            if field.required:
+                errors[name] = [_("%s为必填项") % field.name]
+            continue
+        try:
+            cleaned[field.key] = clean_value(field, value)
+        except FieldError as exc:
+            errors[name] = [f"{field.name}：{exc}"]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    return cleaned

@@ -9,7 +9,14 @@ class NotificationsConfig(AppConfig):
         from andon.notifications import outbox, services, tasks
         from andon.tickets import events
 
-        outbox.use_delivery_tasks(by_id=tasks.deliver_task, by_key=tasks.deliver_key_task)
+        outbox.use_delivery_tasks(
+            by_id=tasks.deliver_task, by_key=tasks.deliver_key_task, by_keys=tasks.deliver_keys_task
+        )
 
         # In the change's transaction: a notification or outbox row lost would be an alert lost.
-        events.subscribe("notifications", services.on_ticket_event, phase=events.IN_TRANSACTION)
+        events.subscribe(
+            "notifications",
+            services.on_ticket_event,
+            phase=events.IN_TRANSACTION,
+            batch_handler=services.on_ticket_events,
+        )

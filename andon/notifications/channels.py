@@ -64,20 +64,22 @@ def send(message: OutboxMessage) -> str:
 
 def send_email(message: OutboxMessage) -> str:
     recipient = message.recipient
-    if recipient is None or not recipient.email:
+    # A copy to an address without an account (a ticket's 抄送) carries the address itself.
+    address = recipient.email if recipient is not None else (message.payload or {}).get("email")
+    if not address:
         raise DeliveryError("收件人没有邮箱")
     context = {"message": message, "recipient": recipient}
     mail = EmailMultiAlternatives(
         subject=one_line(f"[Andon] {message.subject}"),
         body=render_to_string("notifications/email.txt", context),
-        to=[recipient.email],
+        to=[address],
     )
     mail.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
     try:
         mail.send()
     except OSError as exc:  # smtplib errors are OSError subclasses
         raise DeliveryError(f"SMTP: {exc}") from exc
-    return f"sent to {recipient.email}"
+    return f"sent to {address}"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -129,14 +129,20 @@ def enqueue(messages: list[OutboxMessage]) -> None:
 
 _deliver_task = None  # deliver(message_id), for retries and scheduled attempts
 _deliver_new_task = None  # deliver_new(key), for the first attempt after a commit
+_deliver_keys_task = None  # deliver_new for each of some keys, for a batch's first attempts
+
+# A batch this large (an OLA catch-up chunk) queues its first deliveries a group per task: a
+# queue round trip per message was a large share of the chunk's time. Smaller ones (a request's
+# few copies) keep a task per message, so one slow send delays no other.
+KEYS_PER_TASK = 20
 
 
-def use_delivery_tasks(*, by_id, by_key) -> None:
+def use_delivery_tasks(*, by_id, by_key, by_keys=None) -> None:
     """The port to the worker: NotificationsConfig.ready() hands over the Huey tasks that call
     `deliver` and `deliver_new` (the tasks module imports this one, so this one does not import
     it). Without them, the outbox sweep sends what is due."""
-    global _deliver_task, _deliver_new_task
-    _deliver_task, _deliver_new_task = by_id, by_key
+    global _deliver_task, _deliver_new_task, _deliver_keys_task
+    _deliver_task, _deliver_new_task, _deliver_keys_task = by_id, by_key, by_keys
 
 
 def _schedule_keys(keys: list[str]) -> None:
@@ -144,6 +150,10 @@ def _schedule_keys(keys: list[str]) -> None:
     that lost to an existing message finds it already tried and does nothing), so the request
     that committed spends no query on it."""
     if _deliver_new_task is None:
+        return
+    if _deliver_keys_task is not None and len(keys) >= KEYS_PER_TASK:
+        for start in range(0, len(keys), KEYS_PER_TASK):
+            _deliver_keys_task(keys[start : start + KEYS_PER_TASK])
         return
     for key in keys:
         _deliver_new_task(key)
@@ -159,16 +169,57 @@ def deliver_new(key: str) -> str:
     return "skipped" if message_id is None else deliver(message_id)
 
 
+# Links that ask the recipient to do something (rate the service, …), offered by the apps above
+# (registered from their ready()): `provide(*, notification, channel) -> (label, url) | None`.
+# E-mail shows the link under the message; a WeCom card opens it instead of the ticket.
+_action_links: dict[str, object] = {}
+
+
+def register_action_link(name: str, provide) -> None:
+    _action_links[name] = provide
+
+
+def _action_link(notification: Notification, channel: str) -> tuple[str, str] | None:
+    for provide in _action_links.values():
+        link = provide(notification=notification, channel=channel)
+        if link:
+            return link
+    return None
+
+
+def _message_for(notification: Notification, channel: str, key: str) -> OutboxMessage:
+    url = ticket_url(notification.ticket) if notification.ticket_id else ""
+    payload = {}
+    link = _action_link(notification, channel) if notification.ticket_id else None
+    if link is not None:
+        label, link_url = link
+        if channel == Channel.WECOM:
+            url = link_url
+        else:
+            payload = {"action": {"label": str(label), "url": link_url}}
+    return OutboxMessage(
+        key=key,
+        channel=channel,
+        recipient_id=notification.recipient_id,
+        ticket_id=notification.ticket_id,
+        subject=notification.title,
+        body=notification.body,
+        url=url,
+        payload=payload,
+    )
+
+
 def enqueue_for_notifications(
     notifications: list[Notification],
     *,
     key_prefix: str | None = None,
+    key_prefixes: dict[int, str] | None = None,
     channels: dict[int, set[str]] | None = None,
 ) -> None:
     """Copy in-app notifications to each recipient's external channels (`channels` when the
     caller has them already, from `reachable_channels`). Keys are "<prefix>:<recipient>:
     <channel>"; the prefix defaults to the notification's event, and OLA alerts pass
-    "ola:<timer>:<level>"."""
+    "ola:<timer>:<level>" (`key_prefixes` by event id when a batch holds several alerts)."""
     if not notifications:
         return
     if channels is None:
@@ -177,29 +228,47 @@ def enqueue_for_notifications(
         users = get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications})
         channels = enabled_channels(users)
     messages = []
+    key_prefixes = key_prefixes or {}
     for notification in notifications:
+        prefix = (
+            key_prefixes.get(notification.event_id)
+            or key_prefix
+            or f"event:{notification.event_id}"
+        )
         for channel in sorted(channels.get(notification.recipient_id, ())):
-            messages.append(
-                OutboxMessage(
-                    key=(
-                        f"{key_prefix or f'event:{notification.event_id}'}"
-                        f":{notification.recipient_id}:{channel}"
-                    ),
-                    channel=channel,
-                    recipient_id=notification.recipient_id,
-                    ticket_id=notification.ticket_id,
-                    subject=notification.title,
-                    body=notification.body,
-                    url=ticket_url(notification.ticket) if notification.ticket_id else "",
-                )
-            )
+            key = f"{prefix}:{notification.recipient_id}:{channel}"
+            messages.append(_message_for(notification, channel, key))
     enqueue(messages)
+
+
+def enqueue_email_copies(copies, *, key_prefix: str, ticket, subject: str, body: str) -> None:
+    """E-mail to addresses without an account (a ticket's copied customer contacts): keys are
+    "<prefix>:cc<copy id>:email", so a retried call sends once. The portal link is not sent:
+    the address has no account to open it with."""
+    enqueue(
+        [
+            OutboxMessage(
+                key=f"{key_prefix}:cc{copy_id}:email",
+                channel=Channel.EMAIL,
+                ticket=ticket,
+                subject=subject,
+                body=body,
+                payload={"email": address},
+            )
+            for copy_id, address in copies
+        ]
+    )
 
 
 def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None:
     """Send `payload` to every active webhook subscribed to `kind`; `key` identifies the
     occurrence (e.g. "event:42") so each webhook gets it once."""
-    messages = [
+    enqueue(webhook_messages(kind=kind, key=key, payload=payload, ticket=ticket))
+
+
+def webhook_messages(*, kind: str, key: str, payload: dict, ticket=None) -> list[OutboxMessage]:
+    """The unsaved messages `enqueue_webhooks` would insert (a batch enqueues them together)."""
+    return [
         OutboxMessage(
             key=f"webhook:{hook_id}:{key}",
             channel=Channel.WEBHOOK,
@@ -211,7 +280,6 @@ def enqueue_webhooks(*, kind: str, key: str, payload: dict, ticket=None) -> None
         for hook_id, kinds in active_webhooks()
         if not kinds or kind in kinds
     ]
-    enqueue(messages)
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -431,6 +431,27 @@ def business_seconds_between(spec: CalendarSpec, start: dt.datetime, end: dt.dat
     return total // _US
 
 
+def nth_working_day(
+    spec: CalendarSpec, moment: dt.datetime, n: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """The first window start and the last window end of the `n`-th working day after the local
+    day `moment` falls on (`n` >= 1). "Answer within N working days" gives the whole of the
+    following N working days, so it ends when the last of them closes."""
+    m = _aware_us(moment, "moment")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError("n must be a positive int")
+    _require_working_time(spec)
+    day = _local_date(m, spec.tz)
+    found = 0
+    while True:
+        day = _next_day(day)
+        windows = spec._day(day)
+        if windows:
+            found += 1
+            if found == n:
+                return _from_us(windows[0][0], spec.tz), _from_us(windows[-1][1], spec.tz)
+
+
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------

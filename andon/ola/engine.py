@@ -27,10 +27,12 @@ the notifications subscriber delivers (`andon.notifications.services.notify_aler
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -46,11 +48,10 @@ from andon.ola.models import (
     OlaTimer,
     TimerState,
 )
-from andon.ola.selectors import calendar_spec, queue_policy
+from andon.ola.selectors import calendar_spec, escalation_groups, queue_policy
+from andon.queues.models import QueueMembership
 from andon.tickets import workflow
-
-User = get_user_model()
-
+from andon.tickets.events import record_events
 
 # --- policies and calendars --------------------------------------------------------------------
 
@@ -111,10 +112,21 @@ def _reschedule(timer: OlaTimer, next_action_at) -> None:
         transaction.on_commit(lambda: _enqueue_step(timer.pk, token, eta))
 
 
-def _enqueue_step(timer_id: int, token: str, eta) -> None:
-    from andon.ola.tasks import ola_step_task
+# The port to the worker (DESIGN.md §4): OlaConfig.ready() hands over the Huey tasks, so this
+# module does not import the tasks module that imports it. Without them (a bare script) a step
+# is left to the sweeper and a chunk runs in the sweeping process.
+_step_task: Callable | None = None  # step_task(timer_id, token, eta): one step at its due time
+_chunk_task: Callable | None = None  # chunk_task(steps): a chunk of due steps, by any worker
 
-    ola_step_task.schedule(args=(timer_id, token), eta=eta)
+
+def use_step_tasks(*, step: Callable | None, chunk: Callable | None) -> None:
+    global _step_task, _chunk_task
+    _step_task, _chunk_task = step, chunk
+
+
+def _enqueue_step(timer_id: int, token: str, eta) -> None:
+    if _step_task is not None:
+        _step_task(timer_id, token, eta)
 
 
 def _plan_running(timer: OlaTimer, spec, now, remaining: int) -> None:
@@ -324,143 +336,250 @@ def _check_urge(ticket, now, timers, specs) -> None:
         level=0,
         created_at=now,
     )
-    _breach(timer, ticket, now)
+    chunk = _Chunk(now=now)
+    _breach(timer, ticket, chunk)
+    chunk.write_alerts()
+    timer.save()
 
 
 # --- steps ----------------------------------------------------------------------------------------
+#
+# A step is the timer's next alarm: the warning (level -1 → 0), the breach (0 → 1), or one more
+# level up the org chart. Steps run a chunk at a time (one step is a chunk of one): the chunk's
+# timer rows are locked together, SKIP LOCKED on PostgreSQL, so two workers handed overlapping
+# chunks split them instead of waiting, and a row another transaction holds is left to its
+# holder (which reschedules it) or to a later sweep. Everything a chunk writes — alert rows,
+# their ticket events, the notifications and outbox copies (through the notifications
+# subscriber, the one writer) and the timers' new schedules — goes in a few bulk statements in
+# the chunk's one transaction: either the whole chunk is alerted or none of it is.
+
+# The fields a step changes on its timer.
+STEP_FIELDS = ("level", "state", "breached_at", "next_action_at", "token", "enqueued_at")
+
+
+@dataclass
+class _Alert:
+    timer: OlaTimer
+    ticket: object
+    level: int
+    users: list
+    kind: str
+
+
+@dataclass
+class _Chunk:
+    """What the steps of one transaction share: the time, the pool members of the tickets'
+    queues (read once), and the alerts to write together at the end."""
+
+    now: datetime
+    members: dict[int, list] = field(default_factory=dict)
+    alerts: list[_Alert] = field(default_factory=list)
+
+    def load_members(self, queue_ids) -> None:
+        wanted = set(queue_ids) - set(self.members)
+        for queue_id in wanted:
+            self.members[queue_id] = []
+        if not wanted:
+            return
+        rows = (
+            QueueMembership.objects.filter(queue_id__in=wanted, user__is_active=True)
+            .select_related("user")
+            .order_by("user_id")
+        )
+        for row in rows:
+            self.members[row.queue_id].append(row.user)
+
+    def owners(self, ticket) -> list:
+        if ticket.assignee_id:
+            return [ticket.assignee]
+        if not ticket.queue_id:
+            return []
+        self.load_members([ticket.queue_id])
+        return self.members[ticket.queue_id]
+
+    def alert(self, timer, ticket, *, level: int, users, kind: str) -> None:
+        self.alerts.append(_Alert(timer, ticket, level, list(users), kind))
+
+    def write_alerts(self) -> None:
+        _write_alerts(self.alerts, self.now)
+        self.alerts = []
 
 
 def _can_climb(timer: OlaTimer) -> bool:
     return timer.level < int(timer.policy.get("max_level") or 1)
 
 
-def _lock_for_step(timer_id: int):
-    qs = OlaTimer.objects.select_related("ticket", "ticket__assignee").filter(pk=timer_id)
+def _lock_for_steps(timer_ids) -> list[OlaTimer]:
+    # In id order: without SKIP LOCKED (SQLite) two chunks never lock in opposite orders.
+    qs = (
+        OlaTimer.objects.select_related("ticket", "ticket__assignee")
+        .filter(pk__in=timer_ids)
+        .order_by("id")
+    )
     if connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True, of=("self",)).first()
-    return qs.select_for_update().first()
+        return list(qs.select_for_update(skip_locked=True, of=("self",)))
+    return list(qs.select_for_update())
 
 
 def step(*, timer_id: int, token: str, now=None) -> str:
-    """Run the timer's next step if `token` is still current and the step is due."""
-    now = now or timezone.now()
+    """Run the timer's next step if `token` is still current and the step is due: "warned",
+    "breached", "escalated", "top" (nobody left above), "idle" (met, stopped or paused
+    meanwhile), "not_due", or "stale" (a newer schedule, or a worker holds the row)."""
+    return _run_chunk([(timer_id, token)], now or timezone.now())[timer_id]
+
+
+def run_steps(*, steps, now=None) -> dict[str, int]:
+    """Run a chunk of (timer id, token) steps handed out by the sweeper in one transaction;
+    returns {outcome: count}."""
+    outcomes: dict[str, int] = {}
+    for outcome in _run_chunk(steps, now or timezone.now()).values():
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _run_chunk(steps, now) -> dict[int, str]:
+    tokens = {int(timer_id): token for timer_id, token in steps}
+    outcomes = dict.fromkeys(tokens, "stale")
     with transaction.atomic():
-        timer = _lock_for_step(timer_id)
-        if timer is None or not token or timer.token != token:
-            return "stale"
-        if timer.next_action_at is None or timer.next_action_at > now:
-            return "not_due"
-        if not timer.active or timer.paused_at:
-            _reschedule(timer, None)
-            timer.save()
-            return "idle"
-        ticket = timer.ticket
-        if timer.level < 0:
-            _warn(timer, ticket, now)
-            return "warned"
-        if timer.level == 0:
-            _breach(timer, ticket, now)
-            return "breached"
-        return "escalated" if _escalate(timer, ticket, now) else "top"
+        timers = _lock_for_steps(list(tokens))
+        chunk = _Chunk(now=now)
+        chunk.load_members(
+            t.ticket.queue_id for t in timers if not t.ticket.assignee_id and t.ticket.queue_id
+        )
+        changed = []
+        for timer in timers:
+            token = tokens[timer.pk]
+            if not token or timer.token != token:
+                continue
+            if timer.next_action_at is None or timer.next_action_at > now:
+                outcomes[timer.pk] = "not_due"
+                continue
+            changed.append(timer)
+            if not timer.active or timer.paused_at:
+                _reschedule(timer, None)
+                outcomes[timer.pk] = "idle"
+            elif timer.level < 0:
+                _warn(timer, timer.ticket, chunk)
+                outcomes[timer.pk] = "warned"
+            elif timer.level == 0:
+                _breach(timer, timer.ticket, chunk)
+                outcomes[timer.pk] = "breached"
+            else:
+                climbed = _escalate(timer, timer.ticket, chunk)
+                outcomes[timer.pk] = "escalated" if climbed else "top"
+        chunk.write_alerts()  # sets alerted_user_ids on the timers
+        _save_steps(changed)
+    return outcomes
 
 
-def _owners(ticket) -> list:
-    if ticket.assignee_id:
-        return [ticket.assignee]
-    if not ticket.queue_id:
-        return []
-    return list(User.objects.filter(queue_memberships__queue_id=ticket.queue_id, is_active=True))
+def _save_steps(timers: list[OlaTimer]) -> None:
+    """Write the steps' new state in one statement. On PostgreSQL an UPDATE … FROM (VALUES …):
+    Django's bulk_update builds a CASE per field per row, and resolving those expressions took
+    more than half of a 100-step chunk's time (bench/README.md)."""
+    if not timers:
+        return
+    if connection.vendor != "postgresql":
+        OlaTimer.objects.bulk_update(timers, [*STEP_FIELDS, "alerted_user_ids"])
+        return
+    table = connection.ops.quote_name(OlaTimer._meta.db_table)
+    row = "(%s::bigint, %s::smallint, %s::varchar, %s::timestamptz, %s::timestamptz, "
+    row += "%s::varchar, %s::timestamptz, %s::jsonb)"
+    params = []
+    for t in timers:
+        params += [
+            t.pk,
+            t.level,
+            t.state,
+            t.breached_at,
+            t.next_action_at,
+            t.token,
+            t.enqueued_at,
+            json.dumps(t.alerted_user_ids),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET level = v.level, state = v.state, "  # noqa: S608 - fixed names
+            "breached_at = v.breached_at, next_action_at = v.next_action_at, "
+            "token = v.token, enqueued_at = v.enqueued_at, alerted_user_ids = v.alerted "
+            f"FROM (VALUES {', '.join([row] * len(timers))}) "
+            "AS v(id, level, state, breached_at, next_action_at, token, enqueued_at, alerted) "
+            "WHERE t.id = v.id",
+            params,
+        )
 
 
-def _warn(timer: OlaTimer, ticket, now) -> None:
+def _warn(timer: OlaTimer, ticket, chunk: _Chunk) -> None:
     timer.level = 0
-    _alert(timer, ticket, level=0, users=_owners(ticket), kind="ola_warning", now=now)
+    chunk.alert(timer, ticket, level=0, users=chunk.owners(ticket), kind="ola_warning")
     _reschedule(timer, timer.due_at)
-    timer.save()
 
 
-def _breach(timer: OlaTimer, ticket, now) -> None:
+def _breach(timer: OlaTimer, ticket, chunk: _Chunk) -> None:
     timer.level = 1
     timer.state = TimerState.BREACHED
-    timer.breached_at = timer.due_at or now
-    _alert(timer, ticket, level=1, users=_owners(ticket), kind="ola_breached", now=now)
-    _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
-    timer.save()
+    timer.breached_at = timer.due_at or chunk.now
+    chunk.alert(timer, ticket, level=1, users=chunk.owners(ticket), kind="ola_breached")
+    _reschedule(timer, chunk.now + _interval(timer) if _can_climb(timer) else None)
 
 
-def escalation_groups(owners) -> list[list]:
-    """The org chart above the owners, one group per level: their direct leaders, then the
-    leaders of their main departments, then of each parent department."""
-    owner_ids = [o.pk for o in owners]
-    groups = [list(User.objects.filter(direct_reports__in=owner_ids).distinct().order_by("id"))]
-    departments = [o.main_department for o in owners if o.main_department_id]
-    seen: set[int] = set()
-    while departments:
-        departments = [d for d in departments if d.pk not in seen]
-        seen.update(d.pk for d in departments)
-        if not departments:
-            break
-        groups.append(
-            list(User.objects.filter(led_departments__in=departments).distinct().order_by("id"))
-        )
-        departments = list({d.parent for d in departments if d.parent_id}.difference({None}))
-    return groups
-
-
-def _escalate(timer: OlaTimer, ticket, now) -> bool:
-    owners = _owners(ticket)
+def _escalate(timer: OlaTimer, ticket, chunk: _Chunk) -> bool:
+    owners = chunk.owners(ticket)
     skip = set(timer.alerted_user_ids) | {o.pk for o in owners}
     for group in escalation_groups(owners):
         fresh = [u for u in group if is_reachable(u) and u.pk not in skip]
         if fresh:
             timer.level += 1
-            _alert(timer, ticket, level=timer.level, users=fresh, kind="ola_escalated", now=now)
-            _reschedule(timer, now + _interval(timer) if _can_climb(timer) else None)
-            timer.save()
+            chunk.alert(timer, ticket, level=timer.level, users=fresh, kind="ola_escalated")
+            _reschedule(timer, chunk.now + _interval(timer) if _can_climb(timer) else None)
             return True
     _reschedule(timer, None)  # nobody left above: the climb ends here
-    timer.save()
     return False
 
 
-def _alert(timer: OlaTimer, ticket, *, level: int, users, kind: str, now) -> None:
-    """Record the alert on the ticket and hand its recipients to notifications: the event names
-    them and carries the delivery key "ola:<timer>:<level>", so the outbox copies are unique per
-    (timer, level, recipient, channel) and a retried step never alerts twice."""
-    from andon.tickets.events import record_event
-
-    # Under the timer's row lock nobody else alerts this level; the unique constraint is the
-    # last guard. People already told at this level are not told again (a re-planned timer).
+def _write_alerts(alerts: list[_Alert], now) -> None:
+    """Record the alerts on their tickets and hand their recipients to notifications: each
+    event names them and carries the delivery key "ola:<timer>:<level>", so the outbox copies
+    are unique per (timer, level, recipient, channel) and a retried step never alerts twice."""
+    if not alerts:
+        return
+    # Under the timers' row locks nobody else alerts these levels; the unique constraint is the
+    # last guard. People already told at a level are not told again (a re-planned timer).
     already = set(
-        Alert.objects.filter(timer=timer, level=level).values_list("recipient_id", flat=True)
+        Alert.objects.filter(
+            timer_id__in={a.timer.pk for a in alerts}, level__in={a.level for a in alerts}
+        ).values_list("timer_id", "level", "recipient_id")
     )
-    users = [u for u in users if is_reachable(u) and u.pk not in already]
-    Alert.objects.bulk_create(
-        [Alert(timer=timer, level=level, recipient=u, created_at=now) for u in users],
-        ignore_conflicts=True,
-    )
-    timer.alerted_user_ids = sorted(set(timer.alerted_user_ids) | {u.pk for u in users})
-    names = "、".join(u.name for u in users) or "（无人可通知）"
-    metric = timer.get_metric_display()
-    note = {
-        "ola_warning": f"{metric}即将超时（{_due_text(timer)}），已提醒 {names}",
-        "ola_breached": f"{metric}已超时，已通知 {names}",
-        "ola_escalated": f"{metric}超时升级到第 {level} 级，已通知 {names}",
-    }[kind]
-    record_event(
-        ticket=ticket,
-        kind=kind,
-        actor=None,
-        after={
-            "metric": timer.metric,
-            "level": level,
-            "timer": timer.pk,
-            "recipients": [{"id": u.pk, "name": u.name} for u in users],
-            "alert": f"ola:{timer.pk}:{level}",
-        },
-        note=note,
-        at=now,
-    )
+    rows, entries = [], []
+    for a in alerts:
+        timer = a.timer
+        users = [u for u in a.users if is_reachable(u) and (timer.pk, a.level, u.pk) not in already]
+        rows.extend(Alert(timer=timer, level=a.level, recipient=u, created_at=now) for u in users)
+        timer.alerted_user_ids = sorted(set(timer.alerted_user_ids) | {u.pk for u in users})
+        names = "、".join(u.name for u in users) or "（无人可通知）"
+        metric = timer.get_metric_display()
+        note = {
+            "ola_warning": f"{metric}即将超时（{_due_text(timer)}），已提醒 {names}",
+            "ola_breached": f"{metric}已超时，已通知 {names}",
+            "ola_escalated": f"{metric}超时升级到第 {a.level} 级，已通知 {names}",
+        }[a.kind]
+        entries.append(
+            {
+                "ticket": a.ticket,
+                "kind": a.kind,
+                "actor": None,
+                "after": {
+                    "metric": timer.metric,
+                    "level": a.level,
+                    "timer": timer.pk,
+                    "recipients": [{"id": u.pk, "name": u.name} for u in users],
+                    "alert": f"ola:{timer.pk}:{a.level}",
+                },
+                "note": note,
+                "at": now,
+            }
+        )
+    Alert.objects.bulk_create(rows, ignore_conflicts=True)
+    record_events(entries)
 
 
 def _due_text(timer: OlaTimer) -> str:
@@ -484,8 +603,9 @@ def sweep(*, now=None, limit: int = 100_000, chunk: int = STEP_CHUNK) -> int:
     Due timers are walked in (next_action_at, id) order, a page at a time, along the index.
     Each handed timer gets `enqueued_at`, so the next sweep leaves it alone while its task waits
     in the queue; the state stays in the row, so a task lost with its worker is handed out again
-    once ENQUEUE_LEASE has passed (the row is still due). Call it outside a transaction (the
-    periodic task does): a chunk must not reach a worker before its claim is committed.
+    once ENQUEUE_LEASE has passed (the row is still due). The chunks are tasks, so every worker
+    process shares a catch-up. Call it outside a transaction (the periodic task does): a chunk
+    must not reach a worker before its claim is committed.
     """
     now = now or timezone.now()
     handed = 0
@@ -520,18 +640,7 @@ def _claim_due(*, now, after, size: int) -> list[tuple]:
 
 
 def _enqueue_steps(steps: list[tuple[int, str]]) -> None:
-    from andon.ola.tasks import ola_steps_task
-
-    ola_steps_task(steps)
-
-
-def run_steps(*, steps, now=None) -> dict[str, int]:
-    """Run a chunk of (timer id, token) steps handed out by the sweeper; {outcome: count}.
-
-    Each step is its own transaction with its timer row locked (SKIP LOCKED on PostgreSQL), so
-    a worker never waits for a row another worker is stepping and never steps it twice."""
-    outcomes: dict[str, int] = {}
-    for timer_id, token in steps:
-        outcome = step(timer_id=timer_id, token=token, now=now)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    if _chunk_task is not None:
+        _chunk_task(steps)
+    else:
+        run_steps(steps=steps)

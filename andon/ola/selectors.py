@@ -139,6 +139,26 @@ def ticket_ola(ticket, *, now=None) -> dict:
     return {"configured": configured, "timers": timers, "now": now}
 
 
+def escalation_groups(owners) -> list[list]:
+    """The org chart above the owners, one group per level: their direct leaders, then the
+    leaders of their main departments, then of each parent department."""
+    User = get_user_model()
+    owner_ids = [o.pk for o in owners]
+    groups = [list(User.objects.filter(direct_reports__in=owner_ids).distinct().order_by("id"))]
+    departments = [o.main_department for o in owners if o.main_department_id]
+    seen: set[int] = set()
+    while departments:
+        departments = [d for d in departments if d.pk not in seen]
+        seen.update(d.pk for d in departments)
+        if not departments:
+            break
+        groups.append(
+            list(User.objects.filter(led_departments__in=departments).distinct().order_by("id"))
+        )
+        departments = list({d.parent for d in departments if d.parent_id}.difference({None}))
+    return groups
+
+
 def skipped_alert_recipients(queue) -> list:
     """The queue's handlers and the leaders an alert would climb to who are outside WeCom's
     visible range (可见范围): alerts skip them (see andon.notifications.recipients)."""
@@ -148,9 +168,7 @@ def skipped_alert_recipients(queue) -> list:
         .select_related("main_department")
         .order_by("id")
     )
-    from andon.ola import engine  # the engine reads its configuration through this module
-
     people = {u.pk: u for u in members}
-    for group in engine.escalation_groups(members):
+    for group in escalation_groups(members):
         people.update((u.pk, u) for u in group if u.is_active)
     return [u for u in people.values() if u.wecom_visible is False]

@@ -6,6 +6,7 @@ PORTAL_SESSION_KEY = "andon_portal_contact"
 # The assistant's stream answers portal sessions too (public articles only).
 ALLOWED_PREFIXES = (
     "/portal/",
+    "/csat/r/",  # the signed rating link in e-mails (andon.csat)
     "/static/",
     "/i18n/",
     "/accounts/logout/",

@@ -23,6 +23,8 @@ from andon.catalog.models import CatalogEntry
 from andon.core import throttling
 from andon.core.errors import ServiceError
 from andon.core.validation import parse_id
+from andon.csat import selectors as csat_selectors
+from andon.csat import views as csat_views
 from andon.portal import selectors, services
 from andon.portal.forms import MagicLinkForm, PortalTicketForm
 from andon.portal.middleware import PORTAL_SESSION_KEY
@@ -177,8 +179,20 @@ def ticket_detail(request, pk):
     return render(
         request,
         "portal/ticket.html",
-        {"ticket": ticket, "comments": comments, "actions": dict.fromkeys(available, True)},
+        {
+            "ticket": ticket,
+            "comments": comments,
+            "actions": dict.fromkeys(available, True),
+            "csat": csat_selectors.rating_panel(request.user, ticket),
+            "csat_scale": csat_selectors.SCALE,
+        },
     )
+
+
+@portal_user_required
+@require_POST
+def ticket_rate(request, pk):
+    return csat_views.portal_rate(request, _my_ticket(request, pk))
 
 
 # Lazy: built at import, translated per request into the visitor's language.

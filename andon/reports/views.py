@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from andon.accounts.permissions import has_perm
 from andon.core.views import htmx_target
+from andon.csat import selectors as csat_selectors
 from andon.reports import exports, selectors
 from andon.reports.forms import FILTER_FIELDS, ReportFilterForm
 from andon.reports.scope import report_scope
@@ -67,7 +68,7 @@ def _chart_row(row: dict) -> dict:
 def index(request):
     scope = _scope(request)
     form = ReportFilterForm(request.GET or None, scope=scope)
-    report = None
+    report = csat = None
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400
@@ -76,6 +77,7 @@ def index(request):
             form = ReportFilterForm({}, scope=scope)
             form.is_valid()
         report = selectors.full_report(scope, form.filters(), hours=form.at_risk_hours)
+        csat = csat_selectors.csat_report(scope, form.filters())
     query = request.GET.copy()
     for key in list(query):
         if key not in (*FILTER_FIELDS, "hours"):
@@ -83,6 +85,7 @@ def index(request):
     context = {
         "form": form,
         "report": report,
+        "csat": csat,
         "chart_data": _chart_data(report) if report else None,
         "query": query.urlencode(),
         "values": {

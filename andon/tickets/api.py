@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from andon.core.api import PermissionByMethod, editable_body, error_responses, parse_id
 from andon.core.errors import NotFound
 from andon.core.pagination import TicketCursorPagination
-from andon.tickets import selectors, services, workflow
+from andon.tags.selectors import with_tags
+from andon.tickets import bodies, selectors, services, workflow
 from andon.tickets.filters import TicketFilter
 from andon.tickets.models import Attachment, Ticket
 from andon.tickets.serializers import (
@@ -45,8 +46,8 @@ class TicketCursor(TicketCursorPagination):
 
 
 def _list_queryset(user):
-    return selectors.with_list_relations(selectors.visible_tickets(user)).select_related(
-        "created_by"
+    return with_tags(
+        selectors.with_list_relations(selectors.visible_tickets(user)).select_related("created_by")
     )
 
 
@@ -83,8 +84,12 @@ def detail_response(
         ticket = _ticket_after_action(ticket_id) if after_action else None
         if ticket is None:
             raise
-    body = TicketDetailSerializer(ticket, context={"request": request}).data
-    return Response(body, status=status_code)
+    body = bodies.ticket_detail(ticket, request.user)
+    response = Response(body, status=status_code)
+    # The edit version: send it back in If-Match (or as `version`) so a concurrent edit of the
+    # same field is refused (409) instead of overwritten.
+    response["ETag"] = f'"{ticket.version}"'
+    return response
 
 
 def valid_body(request, ticket_id, serializer_class) -> dict:
@@ -102,9 +107,8 @@ def created_response(request, ticket: Ticket) -> Response:
     """The body of a ticket just filed, from the objects the service wrote instead of a second
     read: its filer may always see it, and every file it has hangs on the ticket itself (no
     comment yet), so all of them are shown; without uploads in the request there are none."""
-    files = Attachment.objects.all() if request.FILES else Attachment.objects.none()
-    prefetch_related_objects([ticket], Prefetch("attachments", queryset=files))
-    body = TicketDetailSerializer(ticket, context={"request": request}).data
+    files = list(ticket.attachments.all()) if request.FILES else []
+    body = bodies.ticket_detail(ticket, request.user, attachments=files)
     return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -174,21 +178,38 @@ class TicketDetailView(APIView):
         operation_id="tickets_partial_update",
         request=TicketUpdateSerializer,
         responses={200: TicketDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-        description="Edit title, description, priority or custom fields. Status, queue and "
-        "assignee change only through the action endpoints.",
+        description="Edit title, description, priority, catalog entry (re-dispatched when its "
+        "queue differs) or custom fields. Send the version you edited (`version`, or the "
+        "detail's ETag in `If-Match`): a field someone else changed since is refused with 409 "
+        "(`edit_conflict`) if you changed it too. Status, queue and assignee change only "
+        "through the action endpoints.",
     )
     def patch(self, request, ticket_id):
-        pk = selectors.get_visible_ticket(request.user, ticket_id).pk
+        ticket = selectors.get_visible_ticket(request.user, ticket_id)
+        pk = ticket.pk
+        if_match = request.headers.get("If-Match", "").strip()
+        sent = if_match if if_match and if_match != "*" else None
+        if sent is None and hasattr(request.data, "get"):
+            sent = request.data.get("version")
+        # A body from an older version differs from today's in its read-only fields by
+        # definition (updated_at, status …): those are not compared then, and the editable
+        # fields go through the service's three-way merge, which refuses a lost update (409).
+        stale = sent is not None and str(sent).strip('W/"') != str(ticket.version)
         body = editable_body(
             request.data,
             write=TicketUpdateSerializer,
             read=TicketDetailSerializer,
-            current=detail_response(request, pk).data,
+            current=None if stale else detail_response(request, pk).data,
         )
         serializer = TicketUpdateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
-        services.update_ticket(ticket_id=pk, actor=request.user, **serializer.validated_data)
-        return detail_response(request, pk)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version", None)
+        if if_match and if_match != "*":
+            version = if_match
+        services.update_ticket(ticket_id=pk, actor=request.user, version=version, **changes)
+        # A new catalog entry may have moved the ticket out of the editor's sight.
+        return detail_response(request, pk, after_action=True)
 
     @extend_schema(
         operation_id="tickets_update",
@@ -229,6 +250,7 @@ class TicketActionView(APIView):
 
 SUMMARIES = {
     "claim": "make the caller the assignee",
+    "take-over": "make the caller the assignee of a ticket someone else holds (认领)",
     "urge": "urge the assignee",
     "transfer": "to another queue (re-dispatched) and/or a person",
     "need-info": "ask the requester for information",

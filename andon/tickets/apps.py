@@ -12,7 +12,7 @@ class TicketsConfig(AppConfig):
         from andon.queues.ports import register_unfinished_tickets
         from andon.tickets import events, ownership, selectors, tasks
 
-        events.set_fanout_scheduler(tasks.fanout_task)
+        events.set_fanout_scheduler(tasks.fanout_task, tasks.fanout_many_task)
         # Deactivating a person hands their unfinished tickets over (accounts sits below us).
         register_work(
             "tickets",

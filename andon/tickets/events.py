@@ -54,6 +54,9 @@ class Subscriber:
     phase: str
     handler: Callable  # handler(*, ticket, event)
     kinds: frozenset[str] | None  # None: every kind
+    # batch_handler(*, items=[(ticket, event), ...]): the same work for many events at once
+    # (see `record_events`); None: `handler` is called once per event.
+    batch_handler: Callable | None = None
 
     def wants(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -61,16 +64,24 @@ class Subscriber:
 
 _subscribers: list[Subscriber] = []
 _scheduler: Callable[[int], None] | None = None
+_batch_scheduler: Callable[[list[int]], None] | None = None
 
 
 def subscribe(
-    name: str, handler: Callable, *, phase: str, kinds: Iterable[str] | None = None
+    name: str,
+    handler: Callable,
+    *,
+    phase: str,
+    kinds: Iterable[str] | None = None,
+    batch_handler: Callable | None = None,
 ) -> None:
     """Register `handler(*, ticket, event)` under `name`. Registering a name again replaces its
     handler in place (an app's ready() may run more than once in tests)."""
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, not {phase!r}")
-    subscriber = Subscriber(name, phase, handler, frozenset(kinds) if kinds is not None else None)
+    subscriber = Subscriber(
+        name, phase, handler, frozenset(kinds) if kinds is not None else None, batch_handler
+    )
     for position, existing in enumerate(_subscribers):
         if existing.name == name:
             _subscribers[position] = subscriber
@@ -86,11 +97,15 @@ def subscribers(phase: str | None = None) -> list[Subscriber]:
     return [s for s in _subscribers if phase is None or s.phase == phase]
 
 
-def set_fanout_scheduler(schedule: Callable[[int], None] | None) -> None:
-    """The port to the worker: `schedule(ticket_id)` queues the after-commit fan-out. Set by
-    this app's ready() with its Huey task; without one the sweeper does the work."""
-    global _scheduler
-    _scheduler = schedule
+def set_fanout_scheduler(
+    schedule: Callable[[int], None] | None,
+    schedule_many: Callable[[list[int]], None] | None = None,
+) -> None:
+    """The port to the worker: `schedule(ticket_id)` queues the after-commit fan-out, and
+    `schedule_many(ticket_ids)` one task for a batch's tickets (`record_events`). Set by this
+    app's ready() with its Huey tasks; without them the sweeper does the work."""
+    global _scheduler, _batch_scheduler
+    _scheduler, _batch_scheduler = schedule, schedule_many
 
 
 def record_event(
@@ -123,6 +138,60 @@ def record_event(
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _schedule(ticket_id))
     return event
+
+
+def record_events(entries: list[dict]) -> list[TicketEvent]:
+    """`record_event` for many events in one transaction (the OLA catch-up writes a chunk of
+    alerts at once): each entry holds `record_event`'s keyword arguments. One insert for all;
+    a subscriber with a `batch_handler` sees them all in one call, any other one event at a
+    time, in the entries' order."""
+    if not entries:
+        return []
+    after_commit = subscribers(AFTER_COMMIT)
+    now = timezone.now()
+    events = TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=e["ticket"],
+                kind=e["kind"],
+                actor=e.get("actor"),
+                before=e.get("before") or {},
+                after=e.get("after") or {},
+                note=e.get("note", ""),
+                created_at=e.get("at") or now,
+                fanout_pending=any(s.wants(e["kind"]) for s in after_commit),
+            )
+            for e in entries
+        ]
+    )
+    items = [(e["ticket"], event) for e, event in zip(entries, events, strict=True)]
+    for subscriber in subscribers(IN_TRANSACTION):
+        wanted = [(t, ev) for t, ev in items if subscriber.wants(ev.kind)]
+        if not wanted:
+            continue
+        if subscriber.batch_handler is not None:
+            subscriber.batch_handler(items=wanted)
+        else:
+            for ticket, event in wanted:
+                subscriber.handler(ticket=ticket, event=event)
+    ticket_ids = list(dict.fromkeys(t.pk for t, ev in items if ev.fanout_pending))
+    if ticket_ids:
+        # One task for the batch: a queue round trip per ticket was a large share of a chunk.
+        transaction.on_commit(lambda: _schedule_many(ticket_ids))
+    return events
+
+
+def _schedule_many(ticket_ids: list[int]) -> None:
+    if _batch_scheduler is None:
+        for ticket_id in ticket_ids:
+            _schedule(ticket_id)
+        return
+    try:
+        _batch_scheduler(ticket_ids)
+    except Exception:  # as in _schedule: the sweeper will
+        log.exception(
+            "could not queue the fan-out of %d tickets; the sweeper will", len(ticket_ids)
+        )
 
 
 def _schedule(ticket_id: int) -> None:

@@ -16,8 +16,10 @@ from drf_spectacular.utils import extend_schema_field
 from andon.catalog.models import CatalogEntry
 from andon.core.api import IdFormField, parse_id
 from andon.fields.filters import custom_field_filters
-from andon.tickets.models import Channel, Priority, Status, Ticket
+from andon.tags.filters import TagFilter
+from andon.tickets.models import Channel, Priority, Status, Ticket, parse_number
 from andon.tickets.selectors import search_filter
+from andon.ticketsearch.search import match_condition
 
 QUERY_MAX = 200
 
@@ -125,9 +127,14 @@ class TicketFilter(django_filters.FilterSet):
     catalog_entry = _documented(
         "integer", "a level-2 catalog entry id, or a level-1 id for every entry under it"
     )(IdFilter(method="filter_catalog_entry"))
-    q = _documented("string", "text in the number (AD-12), title or description")(
-        django_filters.CharFilter(method="filter_q", max_length=QUERY_MAX)
+    tag = _documented("string", "tag id(s), comma-separated (or repeated): tickets with any")(
+        TagFilter(widget=MultiValueWidget)
     )
+    q = _documented(
+        "string",
+        "the number (AD-12), or words (Chinese segmented) that must all occur in the title, "
+        "description, comments the caller may read, resolution or text custom fields",
+    )(django_filters.CharFilter(method="filter_q", max_length=QUERY_MAX))
 
     class Meta:
         model = Ticket
@@ -164,4 +171,11 @@ class TicketFilter(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        return queryset.filter(search_filter(value))
+        user = getattr(self.request, "user", None)
+        condition = match_condition(user, value)
+        if condition is None:  # no searchable word (punctuation only): a plain substring match
+            return queryset.filter(search_filter(value))
+        number = parse_number(value)
+        if number is not None:
+            condition |= Q(pk=number)
+        return queryset.filter(condition)

@@ -68,6 +68,9 @@ class Ticket(models.Model):
     resolution = models.TextField(_("解决方案"), blank=True)
     urge_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
+    # Bumped by every edit of the editable fields (`services.update_ticket`): an edit form or a
+    # PATCH carries the version it started from, so a concurrent edit is a conflict, not lost.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -126,9 +129,19 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("关闭")
     CANCELLED = "cancelled", _("取消")
     UPDATED = "updated", _("修改")
+    TAKEN_OVER = "taken_over", _("接手")
+    COLLABORATOR_ADDED = "collaborator_added", _("邀请协作")
+    COLLABORATOR_REMOVED = "collaborator_removed", _("移除协作")
+    CC_ADDED = "cc_added", _("添加抄送")
+    CC_REMOVED = "cc_removed", _("移除抄送")
     OLA_WARNING = "ola_warning", _("OLA 预警")
     OLA_BREACHED = "ola_breached", _("OLA 超时")
     OLA_ESCALATED = "ola_escalated", _("OLA 升级")
+    LINKED = "linked", _("关联工单")
+    UNLINKED = "unlinked", _("取消关联")
+    MERGED = "merged", _("合并工单")
+    CONFIRM_REMINDER = "confirm_reminder", _("确认提醒")
+    RATED = "rated", _("满意度评价")
 
 
 class TicketEvent(models.Model):
@@ -207,3 +220,132 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# --- people around a ticket (卷入) ------------------------------------------------------------
+
+
+class Collaborator(models.Model):
+    """A person, or a whole queue, pulled into a ticket by its handler (卷入): they see it, may
+    comment (internally too) and are notified, while the assignee stays the owner."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="collaborators")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="collaborations",
+    )
+    queue = models.ForeignKey(
+        "queues.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="collaborations",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, queue__isnull=True)
+                    | models.Q(user__isnull=True, queue__isnull=False)
+                ),
+                name="collaborator_user_xor_queue",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "user"],
+                condition=models.Q(user__isnull=False),
+                name="collaborator_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "queue"],
+                condition=models.Q(queue__isnull=False),
+                name="collaborator_queue_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "ticket"], name="collaborator_user_ticket"),
+            models.Index(fields=["queue", "ticket"], name="collaborator_queue_ticket"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.user_id or ''}{self.queue_id or ''}"
+
+
+class Watcher(models.Model):
+    """Someone who may see the ticket and asked to hear about its changes (关注). Watching grants
+    no access: a watcher who can no longer see the ticket is not told."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="watcher_once"),
+        ]
+        indexes = [models.Index(fields=["user", "ticket"], name="watcher_user_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.user_id}"
+
+
+class CarbonCopy(models.Model):
+    """The requester's side (抄送): a colleague of the customer who hears of public updates. Either
+    a person with an account (who may then read the ticket as the requester does) or an e-mail
+    address (often a customer contact's), which receives the public updates by e-mail only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="carbon_copies")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="carbon_copies",
+    )
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    # The customer contact this copy was made from, when there is one (a plain id: contacts
+    # live in a higher layer, and the address is copied so that the copy outlives the contact).
+    contact_id = models.PositiveBigIntegerField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(email=""),
+                name="cc_user_or_email",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "user"],
+                condition=models.Q(user__isnull=False),
+                name="cc_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "email"],
+                condition=models.Q(user__isnull=True),
+                name="cc_email_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "ticket"], name="cc_user_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.user_id or self.email}"
+
+
+# Links between tickets live in their own module; imported here so Django finds the model.
+from andon.tickets.link_models import LinkKind, TicketLink  # noqa: E402, F401

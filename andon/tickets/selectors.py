@@ -13,6 +13,8 @@ from andon.tickets import policies, visibility
 from andon.tickets.models import (
     UNFINISHED_STATUSES,
     Attachment,
+    CarbonCopy,
+    Collaborator,
     Comment,
     EventKind,
     Ticket,
@@ -43,7 +45,18 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     extra = visibility.extra_scope(user)
     if extra is not None:
         scope |= extra
-    return qs.filter(scope)
+    return qs.filter(scope | _pulled_in(user, queue_ids))
+
+
+def _pulled_in(user, queue_ids) -> Q:
+    """Tickets the person was pulled into (卷入, by name or through a queue) or copied on (抄送);
+    subqueries, not joins, so that a ticket appears once however many ways it is reached."""
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return Q(pk__in=Collaborator.objects.filter(collaborations).values("ticket_id")) | Q(
+        pk__in=CarbonCopy.objects.filter(user=user).values("ticket_id")
+    )
 
 
 def with_list_relations(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -129,7 +142,10 @@ def _attachment_scope(user) -> Q:
     queue_ids = member_queue_ids(user)
     if queue_ids:
         scope |= Q(ticket__queue_id__in=queue_ids)
-    return scope
+    collaborations = Q(user=user)
+    if queue_ids:
+        collaborations |= Q(queue_id__in=queue_ids)
+    return scope | Q(ticket_id__in=Collaborator.objects.filter(collaborations).values("ticket_id"))
 
 
 def ticket_detail_queryset(user) -> QuerySet[Ticket]:
@@ -175,3 +191,81 @@ def transfer_choices() -> list[tuple]:
     for membership in memberships:
         people.setdefault(membership.queue_id, []).append(membership.user)
     return [(queue, people.get(queue.pk, [])) for queue in queues]
+
+
+# --- people around a ticket ---------------------------------------------------------------------
+
+
+def ticket_collaborators(ticket: Ticket) -> QuerySet[Collaborator]:
+    return ticket.collaborators.select_related("user", "queue", "added_by")
+
+
+def ticket_watchers(ticket: Ticket) -> QuerySet:
+    return ticket.watchers.select_related("user")
+
+
+def ticket_carbon_copies(ticket: Ticket) -> QuerySet[CarbonCopy]:
+    return ticket.carbon_copies.select_related("user", "added_by")
+
+
+def is_watching(user, ticket: Ticket) -> bool:
+    return ticket.watchers.filter(user=user).exists()
+
+
+# --- links between tickets ----------------------------------------------------------------------
+
+# How a link reads from each end: (kind, this ticket is the source) -> relation.
+_RELATION_FROM = {
+    ("parent", True): "parent",
+    ("parent", False): "child",
+    ("related", True): "related",
+    ("related", False): "related",
+    ("duplicate", True): "duplicate_of",
+    ("duplicate", False): "duplicated_by",
+}
+RELATION_ORDER = ("parent", "child", "duplicate_of", "duplicated_by", "related")
+
+
+def ticket_links(user, ticket: Ticket) -> list[dict]:
+    """The ticket's links as this person reads them: each with its relation from this ticket's
+    side and the other ticket, whose title and status show only when `user` may see it. Two
+    queries whatever the number of links."""
+    from andon.tickets.link_models import TicketLink
+
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+            "source", "target"
+        )
+    )
+    others = [link.target if link.source_id == ticket.pk else link.source for link in links]
+    visible = (
+        set(
+            visible_tickets(user).filter(pk__in=[t.pk for t in others]).values_list("pk", flat=True)
+        )
+        if others
+        else set()
+    )
+    rows = []
+    for link, other in zip(links, others, strict=True):
+        relation = _RELATION_FROM[(link.kind, link.source_id == ticket.pk)]
+        rows.append(
+            {
+                "id": link.pk,
+                "relation": relation,
+                "ticket": other,
+                "visible": other.pk in visible,
+                "created_at": link.created_at,
+            }
+        )
+    rows.sort(key=lambda r: (RELATION_ORDER.index(r["relation"]), r["ticket"].pk))
+    return rows
+
+
+def children_states(rows: list[dict]) -> dict:
+    """How the children of a parent stand: total, finished and a count per status."""
+    children = [r["ticket"] for r in rows if r["relation"] == "child"]
+    counts: dict[str, int] = {}
+    for child in children:
+        counts[child.status] = counts.get(child.status, 0) + 1
+    finished = sum(n for status, n in counts.items() if status in ("done", "closed", "cancelled"))
+    return {"total": len(children), "finished": finished, "by_status": counts}

@@ -12,7 +12,7 @@ from andon.catalog.api import CatalogParentSerializer
 from andon.core.api import IdField, QueueRefSerializer, UserRefSerializer
 from andon.core.markdown import render_markdown
 from andon.fields.serializer_fields import CustomFieldsField
-from andon.tickets import workflow
+from andon.tickets import bodies, workflow
 from andon.tickets.models import (
     Attachment,
     Channel,
@@ -54,6 +54,7 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = UserRefSerializer(read_only=True)
     created_by = UserRefSerializer(read_only=True)
     custom_fields = serializers.DictField(read_only=True)
+    tags = serializers.SerializerMethodField(help_text="tag names, by name")
 
     class Meta:
         model = Ticket
@@ -74,8 +75,10 @@ class TicketSerializer(serializers.ModelSerializer):
             "channel",
             "channel_display",
             "custom_fields",
+            "tags",
             "urge_count",
             "reopen_count",
+            "version",
             "resolution",
             "created_at",
             "updated_at",
@@ -84,6 +87,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def get_tags(self, ticket) -> list[str]:
+        return bodies.tag_names(ticket)
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -187,7 +193,11 @@ class TicketUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    catalog_entry = IdField(required=False)
     custom_fields = CustomFieldsField(required=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="the version you edited"
+    )
 
     def validate(self, attrs):
         if not isinstance(self.initial_data, dict):
@@ -196,8 +206,9 @@ class TicketUpdateSerializer(serializers.Serializer):
         if unknown:
             message = _("不能通过修改接口更改；状态、处理人等请使用对应的操作接口")
             raise serializers.ValidationError({key: [message] for key in unknown})
-        if not attrs:
-            raise serializers.ValidationError(_("请提供要修改的字段：%s") % ", ".join(self.fields))
+        if not set(attrs) - {"version"}:
+            fields = ", ".join(f for f in self.fields if f != "version")
+            raise serializers.ValidationError(_("请提供要修改的字段：%s") % fields)
         return attrs
 
 

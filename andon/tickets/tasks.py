@@ -14,6 +14,13 @@ def fanout_task(ticket_id: int) -> None:
     events.fan_out(ticket_id=ticket_id)
 
 
+@db_task(retries=0)
+def fanout_many_task(ticket_ids: list[int]) -> None:
+    """The fan-out of a batch's tickets (`events.record_events`), one after the other."""
+    for ticket_id in ticket_ids:
+        events.fan_out(ticket_id=ticket_id)
+
+
 @db_periodic_task(crontab(minute="*"))
 def fanout_sweep_task() -> None:
     events.sweep_fanout()

@@ -81,13 +81,24 @@ class Action:
         message = self.denied(user, ticket) if callable(self.denied) else self.denied
         return str(message)
 
+    def _failing_rule(self, user, ticket: Ticket) -> str | None:
+        """The first of the person and status rules that refuses, or None."""
+        if not getattr(user, "is_active", False):
+            return "inactive"
+        if not self.permitted(user, ticket):
+            return "permission"
+        if ticket.status not in self.statuses(user, ticket):
+            return "status"
+        return None
+
     def refusal(self, user, ticket: Ticket) -> ServiceError | None:
         """Why `user` may not take this action on `ticket` now, or None when they may."""
-        if not getattr(user, "is_active", False):
+        rule = self._failing_rule(user, ticket)
+        if rule == "inactive":
             return PermissionDenied(gettext("账号未登录或已停用"))
-        if not self.permitted(user, ticket):
+        if rule == "permission":
             return PermissionDenied(self.denied_message(user, ticket))
-        if ticket.status not in self.statuses(user, ticket):
+        if rule == "status":
             return Conflict(
                 gettext("工单当前状态为「%(status)s」，不能%(action)s")
                 % {"status": ticket.get_status_display(), "action": self.verb},
@@ -97,6 +108,13 @@ class Action:
             return self.guard(user, ticket)
         return None
 
+    def allowed(self, user, ticket: Ticket) -> bool:
+        """`refusal(...) is None`, without writing out the refusals' messages (the detail body
+        asks this of every action)."""
+        if self._failing_rule(user, ticket) is not None:
+            return False
+        return self.guard is None or self.guard(user, ticket) is None
+
 
 def _claim_guard(user, ticket: Ticket) -> ServiceError | None:
     """A held ticket is its holder's; the person a ticket was handed to accepts it by claiming."""
@@ -104,6 +122,15 @@ def _claim_guard(user, ticket: Ticket) -> ServiceError | None:
         ticket.assignee_id == user.pk and ticket.status == Status.PENDING
     ):
         return Conflict(gettext("工单已由 %s 处理") % ticket.assignee.name, code="already_claimed")
+    return None
+
+
+def _take_over_guard(user, ticket: Ticket) -> ServiceError | None:
+    """Taking over needs a holder other than oneself; a ticket in the pool is simply claimed."""
+    if ticket.assignee_id is None:
+        return Conflict(gettext("工单还没有处理人，请直接认领"), code="not_assigned")
+    if ticket.assignee_id == user.pk:
+        return Conflict(gettext("你已经是当前处理人"), code="already_assignee")
     return None
 
 
@@ -155,6 +182,23 @@ ACTIONS: dict[str, Action] = {
             to=Status.PROCESSING,
             responds=True,
             guard=_claim_guard,
+        ),
+        Action(
+            "take-over",
+            _("接手"),
+            _("接手"),
+            policies.can_take_over,
+            _("只有该队列的成员、有处理权限的协作人或工单管理员可以接手"),
+            OPEN_STATUSES,
+            EventKind.TAKEN_OVER,
+            "take_over_ticket",
+            # A ticket still waiting for its holder to accept starts processing; one waiting on
+            # the requester keeps waiting (its clocks stay paused).
+            to=None,
+            inputs=(Input("note", _("接手说明"), max_length=500),),
+            form="note",
+            responds=True,
+            guard=_take_over_guard,
         ),
         Action(
             "urge",
@@ -344,7 +388,7 @@ def check(name: str, user, ticket: Ticket) -> None:
 
 
 def allows(name: str, user, ticket: Ticket) -> bool:
-    return ACTIONS[name].refusal(user, ticket) is None
+    return ACTIONS[name].allowed(user, ticket)
 
 
 def names(surface: str | None = None) -> tuple[str, ...]:
@@ -355,12 +399,12 @@ def names(surface: str | None = None) -> tuple[str, ...]:
 def available_actions(user, ticket: Ticket, surface: str | None = None) -> list[str]:
     """The actions `user` may take on `ticket` now, in the table's order; with `surface`, only
     those that surface offers. Exactly the ones whose service call would pass `check`."""
-    return [name for name in names(surface) if ACTIONS[name].refusal(user, ticket) is None]
+    return [name for name in names(surface) if ACTIONS[name].allowed(user, ticket)]
 
 
 def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = False) -> bool:
-    """Response (响应), defined once: a handling-side action the requester can see — a claim, a
-    request for information, a resolution, or a public comment — by someone other than the
+    """Response (响应), defined once: a handling-side action the requester can see — a claim or a
+    take-over, a request for information, a resolution, or a public comment — by anyone but the
     requester (a requester who claims their own ticket as its handler does respond). Internal
     comments never count. The services stamp `Ticket.first_response_at` with the first one
     (`services.common._mark_responded`), OLA meets each queue's response timer with the next one
@@ -368,7 +412,7 @@ def counts_as_response(name: str, user, ticket: Ticket, *, internal: bool = Fals
     action = ACTIONS.get(name)
     if action is None or not action.responds or (name == "comment" and internal):
         return False
-    if name == "claim":
+    if name in ("claim", "take-over"):
         return True
     if policies.is_requester(user, ticket):
         return False

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from andon.accounts.models import Department
+from andon.core import config_cache
 from andon.wecom import config as wecom_config
 from andon.wecom import worker
 from andon.wecom.models import SyncRun
@@ -232,6 +233,7 @@ def remove_member(*, userid: str, actor) -> str:
     error = deactivate(user=user, actor=actor)
     if not error:
         User.objects.filter(pk=user.pk).update(wecom_visible=False)
+        config_cache.bump(config_cache.PEOPLE)
     return error
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from andon.accounts.models import Department
 from andon.audit.services import record_audit
+from andon.core import config_cache
 from andon.core.errors import ServiceError
 from andon.wecom import config as wecom_config
 from andon.wecom.models import WeComSettings
@@ -232,6 +233,7 @@ class _Apply:
             if changed:
                 names = sorted(f.removesuffix("_id") for f in fields)
                 User.objects.bulk_update(changed, names, batch_size=1000)
+                config_cache.bump(config_cache.PEOPLE)  # bulk_update sends no post_save
             fresh = User.objects.filter(wecom_userid__in=[u.wecom_userid for u in new])
             users.update({u.wecom_userid: u for u in fresh})
         self.users = users  # wecom userid -> User (active members and Andon's other linked ones)

@@ -16,6 +16,7 @@ TICKET = "/api/v1/tickets/{pk}/"
 REQUESTS = {
     "edit": ("patch", "", {"title": "新标题"}),
     "claim": ("post", "claim/", {}),
+    "take-over": ("post", "take-over/", {}),
     "urge": ("post", "urge/", {}),
     "comment": ("post", "comments/", {"body": "看一下"}),
     "transfer": ("post", "transfer/", {"queue": "OTHER"}),

@@ -152,6 +152,6 @@ def test_every_area_has_a_token_store_shared_by_processes(settings):
     private to one process."""
     backend = settings.CACHES[config_cache.CACHE_ALIAS]["BACKEND"]
     assert backend in (
-        "django.core.cache.backends.redis.RedisCache",
+        "andon.core.cache.RedisCache",
         "django.core.cache.backends.filebased.FileBasedCache",
     )

@@ -302,6 +302,7 @@ def spread(world):
 
 
 def test_list_filters(api, world, spread):
+    factories.fan_out_pending()  # `q` reads the search index the worker writes after commit
     client = api(world.admin)
     s = spread
 

@@ -35,6 +35,7 @@ PEOPLE = ["requester", "handler", "teammate", "observer", "admin"]
 REQUESTS = {
     "edit": ({"title": "新标题"}, ("patch", "", {"title": "新标题"}), None),
     "claim": ({}, ("post", "claim/", {}), {}),
+    "take-over": ({"note": ""}, ("post", "take-over/", {}), {"note": ""}),
     "urge": ({"note": ""}, ("post", "urge/", {}), {"note": ""}),
     "comment": ({"body": "看一下"}, ("post", "comments/", {"body": "看一下"}), {"body": "看一下"}),
     "transfer": (

@@ -27,10 +27,10 @@ OFFICE = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "w
 # Logged by Django on SQLite only; on PostgreSQL the driver sends them unlogged.
 TRANSACTION_CONTROL = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT"}
 
-CREATE = 11
-COMMENT = 10
-CLAIM = 12
-TRANSFER = 20
+CREATE = 10
+COMMENT = 9
+CLAIM = 11
+TRANSFER = 19
 
 
 @pytest.fixture(autouse=True)

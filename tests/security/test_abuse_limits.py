@@ -21,7 +21,7 @@ def shared_cache(request, settings):
         settings.CACHES = {
             **settings.CACHES,
             "throttle": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "andon.core.cache.RedisCache",
                 "LOCATION": REDIS_URL,
             },
         }

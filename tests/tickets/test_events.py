@@ -177,3 +177,33 @@ def test_a_lost_enqueue_is_caught_by_the_sweeper(entry, handlers, requester):
         fanout_sweep_task.call_local()
     assert TicketSearch.objects.filter(ticket=ticket).exists()
     assert not TicketEvent.objects.filter(fanout_pending=True).exists()
+
+
+def test_record_events_inserts_once_and_hands_batch_subscribers_the_whole_batch(
+    subscriber, entry, handlers, requester
+):
+    first = factories.make_ticket(actor=requester, entry=entry)
+    second = factories.make_ticket(actor=requester, entry=entry)
+    one_by_one, batches = [], []
+    subscriber("test.single", lambda *, ticket, event: one_by_one.append((ticket.pk, event.note)))
+    events.subscribe(
+        "test.batch",
+        lambda *, ticket, event: pytest.fail("a batch subscriber is called with the batch"),
+        phase=events.IN_TRANSACTION,
+        kinds={EventKind.COMMENTED},
+        batch_handler=lambda *, items: batches.append([(t.pk, e.note) for t, e in items]),
+    )
+    try:
+        recorded = events.record_events(
+            [
+                {"ticket": first, "kind": EventKind.COMMENTED, "actor": None, "note": "a"},
+                {"ticket": second, "kind": EventKind.COMMENTED, "actor": None, "note": "b"},
+                {"ticket": first, "kind": EventKind.URGED, "actor": None, "note": "c"},
+            ]
+        )
+    finally:
+        events.unsubscribe("test.batch")
+    assert [e.pk is not None for e in recorded] == [True, True, True]
+    assert one_by_one == [(first.pk, "a"), (second.pk, "b"), (first.pk, "c")]
+    assert batches == [[(first.pk, "a"), (second.pk, "b")]]  # only the kinds it wants
+    assert TicketEvent.objects.filter(note__in=["a", "b", "c"]).count() == 3

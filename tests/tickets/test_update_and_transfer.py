@@ -23,8 +23,10 @@ def test_update_records_only_what_changed(ticket, handlers):
     assert ticket.custom_fields == {"floor": "3"}
     event = ticket.events.last()
     assert event.kind == EventKind.UPDATED
-    assert event.before == {"priority": "L3", "custom_fields": {}}
-    assert event.after == {"priority": "L1", "custom_fields": {"floor": "3"}}
+    # Each edit also records the version it started from and the one it made.
+    assert event.before == {"priority": "L3", "custom_fields": {}, "version": 1}
+    assert event.after == {"priority": "L1", "custom_fields": {"floor": "3"}, "version": 2}
+    assert ticket.version == 2
 
 
 def test_update_without_a_change_writes_nothing(ticket, handlers):

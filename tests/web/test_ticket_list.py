@@ -79,6 +79,7 @@ def test_filters(client, handlers, entry, requester):
     services.claim_ticket(ticket_id=c.pk, actor=c.assignee)
     services.resolve_ticket(ticket_id=c.pk, actor=c.assignee, resolution="清理")
     services.confirm_ticket(ticket_id=c.pk, actor=requester)
+    factories.fan_out_pending()  # the worker's after-commit step writes the search index
     login(client, factories.admin())
     base = {"tab": "all"}
     assert ids_on(client.get(LIST, {**base, "priority": "L1"})) == [a.pk]
@@ -99,6 +100,7 @@ def test_filters(client, handlers, entry, requester):
 
 
 def test_htmx_filter_returns_only_the_results(client, ticket, handlers):
+    factories.fan_out_pending()
     login(client, handlers[0])
     response = client.get(
         LIST, {"q": "打印"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-results"
@@ -106,7 +108,8 @@ def test_htmx_filter_returns_only_the_results(client, ticket, handlers):
     html = response.content.decode()
     assert html.strip().startswith('<div id="ticket-results">')
     assert "<html" not in html
-    assert ticket.title in html
+    # The word searched for is marked in the title.
+    assert "<mark>打印</mark>机无法连接" in html
 
 
 def test_keyset_pagination(client, handlers, entry, requester):
@@ -117,12 +120,13 @@ def test_keyset_pagination(client, handlers, entry, requester):
     login(client, factories.admin())
     first = client.get(LIST, {"tab": "all"})
     assert ids_on(first) == newest_first[:25]
-    assert first.context["older"] == newest_first[24]
+    # Cursors are text (the sort's key; the id for the id sorts).
+    assert first.context["older"] == str(newest_first[24])
     assert first.context["newer"] is None
     second = client.get(LIST, {"tab": "all", "after": first.context["older"]})
     assert ids_on(second) == newest_first[25:]
     assert second.context["older"] is None
-    assert second.context["newer"] == newest_first[25]
+    assert second.context["newer"] == str(newest_first[25])
     back = client.get(LIST, {"tab": "all", "before": second.context["newer"]})
     assert ids_on(back) == newest_first[:25]
     assert f"after={first.context['older']}" in first.content.decode()
@@ -141,10 +145,12 @@ def test_list_query_count_does_not_grow_with_rows(
     user = handlers[0]
     login(client, user)
     _make(5, requester, entry)
-    with django_assert_max_num_queries(14) as few:
+    # 14 + the rows' tags (one prefetch), the tag filter's choices and the bulk bar's transfer
+    # targets (queues, members): constant, whatever the rows.
+    with django_assert_max_num_queries(18) as few:
         assert client.get(LIST, {"tab": tab}).status_code == 200
     _make(25, requester, entry)
-    with django_assert_max_num_queries(14) as many:
+    with django_assert_max_num_queries(18) as many:
         assert client.get(LIST, {"tab": tab}).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
 

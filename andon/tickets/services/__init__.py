@@ -5,11 +5,21 @@ The functions live by lifecycle area; this package is their one public face."""
 
 from andon.tickets.events import record_event
 from andon.tickets.services.attachments import add_attachment
+from andon.tickets.services.collaboration import (
+    add_carbon_copy,
+    add_collaborator,
+    leave_ticket,
+    remove_carbon_copy,
+    remove_collaborator,
+    take_over_ticket,
+    unwatch_ticket,
+    watch_ticket,
+)
+from andon.tickets.services.editing import update_ticket
 from andon.tickets.services.filing import (
     BODY_MAX,
     TITLE_MAX,
     create_ticket,
-    update_ticket,
     validate_catalog_entry,
 )
 from andon.tickets.services.handling import (
@@ -20,6 +30,8 @@ from andon.tickets.services.handling import (
     urge_ticket,
 )
 from andon.tickets.services.lifecycle import (
+    auto_close_ticket,
+    auto_confirm_ticket,
     cancel_ticket,
     close_ticket,
     confirm_ticket,
@@ -33,7 +45,17 @@ __all__ = [
     "BODY_MAX",
     "TITLE_MAX",
     "add_attachment",
+    "add_carbon_copy",
+    "add_collaborator",
+    "leave_ticket",
+    "remove_carbon_copy",
+    "remove_collaborator",
+    "take_over_ticket",
+    "unwatch_ticket",
+    "watch_ticket",
     "add_comment",
+    "auto_close_ticket",
+    "auto_confirm_ticket",
     "cancel_ticket",
     "claim_ticket",
     "close_ticket",

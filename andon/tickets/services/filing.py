@@ -1,4 +1,5 @@
-"""Filing and editing tickets: validation of catalog entry, priority and custom fields."""
+"""Filing tickets: validation of catalog entry, priority and custom fields (editing is in
+`editing`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from andon.core.errors import (
 )
 from andon.core.validation import single_line
 from andon.fields import validation as field_validation
-from andon.tickets import events, origins
+from andon.tickets import events, origins, policies
 from andon.tickets.models import (
     Channel,
     EventKind,
@@ -35,14 +36,11 @@ from andon.tickets.services.attachments import (
 from andon.tickets.services.common import (
     BODY_MAX,
     TITLE_MAX,
-    _check,
     _int_or_none,
-    _locked,
     _pick,
     _record_dispatch,
     _require,
     _text,
-    _touch,
     _user_ref,
 )
 
@@ -247,6 +245,7 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
         created_at=now,
         updated_at=now,
     )
+    policies.know_nobody_is_around(ticket)
     origin = cleaned["origin"]
     origins.record(ticket, origin)  # before the created event: its subscribers find the rows
     events.record_event(
@@ -275,60 +274,4 @@ def _create(*, actor, cleaned, entry, requester, channel, attachments, now, stor
     if field_files:
         ticket.save(update_fields=["custom_fields"])
     _record_dispatch(ticket, entry.queue, now)
-    return ticket
-
-
-def _edited_custom_fields(ticket: Ticket, changes) -> dict:
-    """The ticket's custom fields with `changes` applied: only the keys given are validated
-    (against the current templates); every other stored value is kept exactly as it is."""
-    values, cleared = field_validation.clean_custom_field_changes(
-        entry=ticket.catalog_entry, changes=changes
-    )
-    merged = {k: v for k, v in (ticket.custom_fields or {}).items() if k not in cleared}
-    merged.update(values)
-    return merged
-
-
-@transaction.atomic
-def update_ticket(*, ticket_id, actor, **changes) -> Ticket:
-    ticket = _locked(ticket_id, actor)
-    _check("edit", actor, ticket)
-    unknown = set(changes) - {"title", "description", "priority", "custom_fields"}
-    if unknown:
-        raise ValidationFailed(
-            _("不能修改这些字段"), errors={k: [_("不能修改")] for k in sorted(unknown)}
-        )
-    validators = {
-        "title": lambda v: single_line(
-            _text(v, "title", required=True, max_length=TITLE_MAX, label=_("标题")),
-            "title",
-            label=_("标题"),
-        ),
-        "description": lambda v: _text(
-            v, "description", required=False, max_length=BODY_MAX, label=_("描述")
-        ),
-        "priority": lambda v: _validate_priority(v) if v not in (None, "") else ticket.priority,
-        "custom_fields": lambda v: _edited_custom_fields(ticket, v),
-    }
-    cleaned, errors = {}, {}
-    for field, value in changes.items():
-        try:
-            cleaned[field] = validators[field](value)
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
-    before, after = {}, {}
-    for field, value in cleaned.items():
-        if getattr(ticket, field) != value:
-            before[field] = getattr(ticket, field)
-            after[field] = value
-            setattr(ticket, field, value)
-    if not after:
-        return ticket
-    now = timezone.now()
-    _touch(ticket, now, *after)
-    events.record_event(
-        ticket=ticket, kind=EventKind.UPDATED, actor=actor, before=before, after=after, at=now
-    )
     return ticket

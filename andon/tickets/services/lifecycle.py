@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from andon.tickets import events, workflow
-from andon.tickets.models import Ticket
+from andon.tickets.models import EventKind, Status, Ticket
 from andon.tickets.services.common import (
     BODY_MAX,
     _check,
@@ -129,4 +129,62 @@ def close_ticket(*, ticket_id, actor, note: str = "") -> Ticket:
 def cancel_ticket(*, ticket_id, actor, reason: str = "") -> Ticket:
     return _status_change(
         "cancel", ticket_id=ticket_id, actor=actor, note=reason, extra=_stamp_closed
+    )
+
+
+# --- the system's own steps (auto-confirm, auto-close), run by the worker ---------------------
+
+
+def _system_change(
+    *, ticket_id: int, expected: str, to: str, kind: str, note: str, now
+) -> Ticket | None:
+    """A status change nobody made: no person's rule applies, only the status it expects. Returns
+    None (and changes nothing) when the ticket has moved on, so a repeated run is harmless."""
+    if not Ticket.objects.select_for_update(no_key=True).filter(pk=ticket_id).exists():
+        return None
+    ticket = Ticket.objects.select_related("queue", "assignee", "requester").get(pk=ticket_id)
+    if ticket.status != expected:
+        return None
+    now = now or timezone.now()
+    ticket.status = to
+    fields = ["status"]
+    if to == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    _touch(ticket, now, *fields)
+    events.record_event(
+        ticket=ticket,
+        kind=kind,
+        actor=None,
+        before={"status": expected},
+        after={"status": to, "auto": True},
+        note=note,
+        at=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def auto_confirm_ticket(*, ticket_id: int, note: str = "", now=None) -> Ticket | None:
+    """自动确认: the requester did not answer in time; the resolution stands."""
+    return _system_change(
+        ticket_id=ticket_id,
+        expected=Status.TO_CONFIRM,
+        to=Status.DONE,
+        kind=EventKind.CONFIRMED,
+        note=note,
+        now=now,
+    )
+
+
+@transaction.atomic
+def auto_close_ticket(*, ticket_id: int, note: str = "", now=None) -> Ticket | None:
+    """自动关闭: a done ticket closes after the queue's period."""
+    return _system_change(
+        ticket_id=ticket_id,
+        expected=Status.DONE,
+        to=Status.CLOSED,
+        kind=EventKind.CLOSED,
+        note=note,
+        now=now,
     )

@@ -32,8 +32,56 @@ FIELD_LABELS = {
     "title": lambda: _("标题"),
     "description": lambda: _("描述"),
     "priority": lambda: _("优先级"),
+    "catalog_entry": lambda: _("服务目录"),
     "custom_fields": lambda: _("自定义字段"),
+    "tags": lambda: _("标签"),
 }
+
+
+def _plain(value) -> str:
+    if value in (None, "", []):
+        return _("（空）")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return str(value)
+
+
+def _edit_changes(before: dict, after: dict) -> list[str]:
+    """One "field: old → new" per change; custom fields one per key, the description only named
+    (its old and new text stay in the event)."""
+    changes = []
+    for field in after:
+        if field == "version":
+            continue
+        label = FIELD_LABELS.get(field, lambda f=field: f)()
+        if field == "description":
+            changes.append(str(label))
+        elif field == "custom_fields":
+            old, new = before.get(field) or {}, after[field] or {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    changes.append(f"{key}：{_plain(old.get(key))} → {_plain(new.get(key))}")
+        elif field == "tags":
+            names = lambda value: "、".join(value or []) or _("（无）")  # noqa: E731
+            changes.append(f"{label}：「{names(before.get(field))}」→「{names(after[field])}」")
+        elif field == "priority":
+            changes.append(f"{label}：{before.get(field, '')} → {after[field]}")
+        else:
+            changes.append(f"{label}：「{_name(before.get(field))}」→「{_name(after[field])}」")
+    return changes
+
+
+def _people_ref(ref) -> str:
+    ref = ref or {}
+    if ref.get("user"):
+        return _name(ref["user"])
+    if ref.get("queue"):
+        return _("队列「%s」") % _name(ref["queue"])
+    if ref.get("email"):
+        return f"{ref.get('name') or ''} <{ref['email']}>".strip()
+    return ""
 
 
 def _transfer_target(ref_queue, ref_user) -> str:
@@ -98,16 +146,29 @@ def event_sentence(event) -> SafeString:
             target=_transfer_target(after.get("queue"), after.get("assignee")),
         )
     if kind == EventKind.UPDATED:
-        changes = []
-        for field in after:
-            label = FIELD_LABELS.get(field, lambda f=field: f)()
-            if field in ("description", "custom_fields"):
-                changes.append(str(label))
-            elif field == "priority":
-                changes.append(f"{label}：{before.get(field, '')} → {after[field]}")
-            else:
-                changes.append(f"{label}：「{before.get(field, '')}」→「{after[field]}」")
-        return format_html(_("{who} 修改了 {changes}"), who=who, changes="；".join(changes))
+        changes = "；".join(_edit_changes(before, after))
+        return format_html(_("{who} 修改了 {changes}"), who=who, changes=changes)
+    if kind == EventKind.TAKEN_OVER:
+        return format_html(
+            _("{who} 从 {previous} 手中接手了工单"),
+            who=who,
+            previous=_name(before.get("assignee")),
+        )
+    if kind == EventKind.COLLABORATOR_ADDED:
+        return format_html(
+            _("{who} 邀请 {person} 协作"), who=who, person=_people_ref(after.get("collaborator"))
+        )
+    if kind == EventKind.COLLABORATOR_REMOVED:
+        person = _people_ref(before.get("collaborator"))
+        if after.get("left"):
+            return format_html(_("{who} 退出了协作"), who=who)
+        return format_html(_("{who} 移除了协作人 {person}"), who=who, person=person)
+    if kind == EventKind.CC_ADDED:
+        return format_html(_("{who} 抄送给 {person}"), who=who, person=_people_ref(after.get("cc")))
+    if kind == EventKind.CC_REMOVED:
+        return format_html(
+            _("{who} 移除了抄送 {person}"), who=who, person=_people_ref(before.get("cc"))
+        )
     sentences = {
         EventKind.NEED_INFO: _("{who} 请提单人补充信息"),
         EventKind.RESUMED: _("{who} 补充完成，工单恢复处理"),
@@ -154,6 +215,11 @@ EVENT_ICONS = {
     EventKind.CLOSED: ("lock", "secondary"),
     EventKind.CANCELLED: ("ban", "red"),
     EventKind.UPDATED: ("adjustments", "secondary"),
+    EventKind.TAKEN_OVER: ("user-check", "indigo"),
+    EventKind.COLLABORATOR_ADDED: ("users", "azure"),
+    EventKind.COLLABORATOR_REMOVED: ("users", "secondary"),
+    EventKind.CC_ADDED: ("mail-opened", "azure"),
+    EventKind.CC_REMOVED: ("mail-opened", "secondary"),
 }
 
 

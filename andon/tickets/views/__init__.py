@@ -7,6 +7,7 @@ from andon.tickets.views.files import attachment_download, ticket_attach
 from andon.tickets.views.filing import ticket_create
 from andon.tickets.views.listing import ticket_list
 from andon.tickets.views.page import ticket_detail
+from andon.tickets.views.people import ticket_edit, ticket_people
 
 __all__ = [
     "attachment_download",
@@ -14,5 +15,7 @@ __all__ = [
     "ticket_attach",
     "ticket_create",
     "ticket_detail",
+    "ticket_edit",
     "ticket_list",
+    "ticket_people",
 ]

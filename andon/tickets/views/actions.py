@@ -22,6 +22,7 @@ from andon.tickets.views.page import BUTTONS, PAGE_ACTIONS, action_spec, workspa
 SUCCESS_MESSAGES = {
     "claim": gettext_lazy("已认领，你现在是当前处理人"),
     "accept": gettext_lazy("已接单，开始处理"),
+    "take-over": gettext_lazy("已接手，你现在是当前处理人"),
     "resolve": gettext_lazy("已提交解决方案，等待提单人确认"),
     "need-info": gettext_lazy("已请提单人补充信息"),
     "transfer": gettext_lazy("已转单"),

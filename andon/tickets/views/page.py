@@ -8,24 +8,39 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from andon.csat import selectors as csat_selectors
 from andon.fields.display import custom_field_rows
+from andon.followup import selectors as followup_selectors
 from andon.ola import selectors as ola_selectors
 from andon.tickets import policies, workflow
 from andon.tickets.forms import CommentForm
 from andon.tickets.models import Attachment, EventKind, Ticket
 from andon.tickets.selectors import (
+    children_states,
     get_visible_ticket,
     ticket_attachments,
     ticket_comments,
     ticket_events,
+    ticket_links,
     transfer_choices,
+)
+from andon.tickets.views.people import edit_context, people_context
+
+# What the link form offers, in its order.
+LINK_RELATIONS = (
+    ("related", gettext_lazy("相关")),
+    ("parent", gettext_lazy("父工单（本单是它的子工单）")),
+    ("child", gettext_lazy("子工单（它是本单的子工单）")),
+    ("duplicate_of", gettext_lazy("本单重复于")),
 )
 
 # The buttons in zone (4), in the order they are shown. Comments and files have their own zones.
 BUTTONS = (
     "claim",
+    "take-over",
     "resolve",
     "need-info",
     "transfer",
@@ -62,6 +77,12 @@ def _looks() -> dict[str, tuple[str, str, str, str]]:
     return {
         "claim": ("hand-grab", "btn-primary", "", _("认领")),
         ACCEPT: ("hand-grab", "btn-primary", "", _("接单，开始处理")),
+        "take-over": (
+            "user-check",
+            "btn-outline-primary",
+            _("可选：接手的原因，原处理人会收到通知"),
+            _("确认接手"),
+        ),
         "resolve": (
             "circle-check",
             "btn-success",
@@ -122,7 +143,12 @@ def _timeline(user, ticket: Ticket, attachments: dict[int, Attachment]) -> list[
     entries = []
     for event in ticket_events(user, ticket):
         entry = {"event": event, "comment": None, "attachment": None}
-        if event.kind == EventKind.COMMENTED:
+        if event.kind == EventKind.MERGED:
+            # Comments moved in by a merge keep no event of their own here: shown with it.
+            entry["merged_comments"] = [
+                comments[pk] for pk in event.after.get("comments", []) if pk in comments
+            ]
+        elif event.kind == EventKind.COMMENTED:
             entry["comment"] = comments.get(event.after.get("comment"))
             if entry["comment"] is None:
                 continue
@@ -141,7 +167,16 @@ def workspace_context(
     attachments = list(ticket_attachments(user, ticket))
     by_id = {a.pk: a for a in attachments}
     staff_side = policies.is_staff_side(user, ticket)
+    links = ticket_links(user, ticket)
     return {
+        "links": links,
+        "children": children_states(links),
+        "link_relations": LINK_RELATIONS,
+        "can_link": ticket.status not in ("closed", "cancelled")
+        and policies.is_handling_side(user, ticket),
+        "can_merge": ticket.status not in ("closed", "cancelled")
+        and policies.is_handling_side(user, ticket),
+        **follow_up_context(user, ticket),
         "ticket": ticket,
         "actions": [{"spec": action_spec(name), "form": forms.get(name)} for name in names],
         "open_action": next((name for name in forms if name in names), ""),
@@ -156,6 +191,19 @@ def workspace_context(
         "custom_fields": custom_field_rows(ticket.custom_fields, by_id),
         "flash": flash,
         "ola": ola_selectors.ticket_ola(ticket),
+        # Collaborators, watching and copies; the edit form (andon.tickets.views.people).
+        **people_context(user, ticket),
+        **(edit_context(user, ticket) if workflow.allows("edit", user, ticket) else {}),
+        "can_edit": workflow.allows("edit", user, ticket),
+    }
+
+
+def follow_up_context(user, ticket: Ticket) -> dict:
+    """What follows a resolution: the auto-confirm / auto-close countdown and the rating."""
+    return {
+        "follow_up": followup_selectors.countdown(ticket),
+        "csat": csat_selectors.rating_panel(user, ticket),
+        "csat_scale": csat_selectors.SCALE,
     }
 
 

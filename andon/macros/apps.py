@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MacrosConfig(AppConfig):
+    name = "andon.macros"
+    label = "macros"
