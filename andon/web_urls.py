@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include(("andon.reports.urls", "reports"))),
     path("knowledge/", include(("andon.knowledge.urls", "knowledge"))),
     path("sidebar/", include(("andon.customers.urls", "customers"))),
+    path("customers/", include(("andon.customers.directory.urls", "directory"))),
     path("portal/", include(("andon.portal.urls", "portal"))),
     path("csat/", include(("andon.csat.urls", "csat"))),
     path("wecom/", include("andon.wecom.urls")),
