@@ -183,3 +183,14 @@ def in_chat(user, chat: CustomerGroupChat) -> bool:
     return GroupChatMember.objects.filter(
         condition, chat=chat, kind=GroupChatMember.Kind.MEMBER
     ).exists()
+
+
+def customer_named(name: str) -> Customer | None:
+    """The customer a person typed by name when linking a contact or chat (the oldest of equal
+    names, so the choice is stable)."""
+    return Customer.objects.filter(name__iexact=name).order_by("id").first() if name else None
+
+
+def chat_memberships(contact: Contact) -> QuerySet:
+    """The group chats a contact is in, with the chat."""
+    return GroupChatMember.objects.filter(contact=contact).select_related("chat")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from andon.core.errors import ServiceError
 from andon.customers import selectors, services
-from andon.customers.models import ContactFollower, Customer, GroupChatMember
+from andon.customers.models import ContactFollower
 
 PAGE_SIZE = 50
 TICKETS = 50
@@ -66,7 +66,7 @@ def _edit(request, obj, update, fields: tuple[str, ...]) -> tuple[dict, int]:
     changes = {name: request.POST.get(name, "") for name in fields if name in request.POST}
     if "customer" in changes:
         name = changes.pop("customer").strip()
-        found = Customer.objects.filter(name__iexact=name).first() if name else None
+        found = selectors.customer_named(name)
         if name and found is None:
             return {"customer": [_("没有叫这个名字的客户")]}, 400
         changes["customer"] = found.pk if found else None
@@ -128,7 +128,7 @@ def contact_page(request, pk: int):
         )
         if not errors:
             return redirect("directory:contact", pk=pk)
-    memberships = GroupChatMember.objects.filter(contact=contact).select_related("chat")
+    memberships = selectors.chat_memberships(contact)
     context = {
         "contact": contact,
         "followers": contact.followers.select_related("user"),
