@@ -2,8 +2,9 @@
 test_permission_matrix.py and by each area's rows in tests/api/matrix_rows/<area>.py.
 
 An area module defines `ROWS: list[Row]` and, when its paths need more references than the base
-world provides ({ticket}, {queue}, {entry}, ...), `refs(world) -> dict` that creates the objects
-and returns their ids for the path placeholders.
+world provides ({ticket}, {queue}, {entry}, ...), `refs(world, ticket) -> dict` that creates the
+objects and returns their ids for the path placeholders; `ticket` is the row's own {ticket}, so an
+area never has to guess it from "the newest ticket" (other areas file tickets of their own).
 """
 
 import importlib

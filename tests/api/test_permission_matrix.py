@@ -251,7 +251,7 @@ def path_refs(world, user, *, state=Status.PENDING) -> dict:
     }
     for area in AREAS:
         if hasattr(area, "refs"):
-            refs.update(area.refs(world))
+            refs.update(area.refs(world, ticket))
     return refs
 
 

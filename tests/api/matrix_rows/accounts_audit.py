@@ -13,7 +13,7 @@ def admin_only(status: int) -> dict[str, int]:
     return signed_in(403, admin=status)
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     person = factories.UserFactory(username="matrix-person")
     department = Department.objects.create(name="矩阵部门")
     role = Role.objects.create(name="矩阵角色", permissions=["reports.view"])

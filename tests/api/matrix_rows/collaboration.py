@@ -4,7 +4,6 @@ managers pull people in; the requester and the handler copy colleagues; anyone w
 follow it."""
 
 from andon.tickets import services
-from andon.tickets.models import Ticket
 from tests import factories
 from tests.api.matrix import Row, ticket_access
 
@@ -12,8 +11,7 @@ TICKET = "/api/v1/tickets/{ticket}/"
 SEES = {"requester": 200, "handler": 200, "observer": 200, "admin": 200}
 
 
-def refs(world) -> dict:
-    ticket = Ticket.objects.order_by("-id").first()
+def refs(world, ticket) -> dict:
     engineer = factories.handler(username=f"rd-{ticket.pk}")
     pulled_in = factories.handler(username=f"pulled-{ticket.pk}")
     collaborator = services.add_collaborator(

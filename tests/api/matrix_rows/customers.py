@@ -13,7 +13,7 @@ EDIT = signed_in(403, agent=200, admin=200, custom=403)
 DELETE = signed_in(403, agent=204, admin=204, custom=403)
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     customer = services.create_customer(actor=world.agent, name="华东物流")
     contact = services.create_contact(
         actor=world.agent, name="王经理", external_userid="wmEXT1", customer=customer.pk

@@ -6,7 +6,7 @@ from tests.api.matrix import Row, signed_in
 FIELD = "/api/v1/fields/{field}/"
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     field = services.create_field(
         actor=world.admin,
         data={

@@ -9,7 +9,7 @@ TICKET = "/api/v1/tickets/{ticket}/"
 readers = {"nobody": 403}  # every built-in role holds knowledge.view; no role, no reading
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     article = services.create_article(
         actor=world.admin, title="VPN 连不上", body="重新安装客户端", status="published"
     )

@@ -5,7 +5,7 @@ the CSAT report.
 related link between a third one and the row's `{ticket}` (the newest ticket when refs run)."""
 
 from andon.tickets.link_models import LinkKind, TicketLink
-from andon.tickets.models import Status, Ticket
+from andon.tickets.models import Status
 from tests import factories
 from tests.api.matrix import Row, signed_in, ticket_access
 
@@ -19,8 +19,7 @@ def handling(ok: int) -> dict:
     return {role: (ok if status is None else status) for role, status in HANDLING.items()}
 
 
-def refs(world) -> dict:
-    ticket = Ticket.objects.latest("pk")
+def refs(world, ticket) -> dict:
     peer = factories.make_ticket(actor=world.requester, entry=world.entry, title="同一故障")
     related = factories.make_ticket(actor=world.requester, entry=world.entry, title="相关故障")
     link = TicketLink.objects.create(

@@ -12,7 +12,7 @@ HOOK = "/api/v1/webhooks/{webhook}/"
 ADMIN_ONLY = {"admin": 200}
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     calendar = BusinessCalendar.objects.create(
         name="矩阵日历",
         weekly_windows={"mon": [["09:00", "18:00"]]},

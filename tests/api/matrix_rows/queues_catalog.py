@@ -5,7 +5,7 @@ from tests.api.matrix import Row, signed_in
 QUEUE = "/api/v1/queues/{queue}/"
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     siblings = list(
         world.entry.parent.children.order_by("-order", "-id").values_list("pk", flat=True)
     )

@@ -10,7 +10,7 @@ VIEW = "/api/v1/views/{view}/"
 OWNER_OR_MANAGER = signed_in(403, handler=200, admin=200)
 
 
-def refs(world) -> dict:
+def refs(world, _ticket) -> dict:
     shared = services.create_view(
         actor=world.handler,
         name="共享视图",

@@ -6,7 +6,6 @@ fixture reply, so only they see and change it."""
 from andon.bulk import services as bulk_services
 from andon.macros import services as macro_services
 from andon.tags import services as tag_services
-from andon.tickets.models import Ticket
 from tests.api.matrix import Row, signed_in, ticket_access
 
 TICKET = "/api/v1/tickets/{ticket}/"
@@ -14,9 +13,7 @@ TAG = "/api/v1/tags/{tag}/"
 ONLY_ADMIN = signed_in(403, admin=200)
 
 
-def refs(world) -> dict:
-    # path_refs has just filed the row's {ticket}: the newest one. It gets the tag.
-    ticket = Ticket.objects.order_by("-pk").first()
+def refs(world, ticket) -> dict:
     tag_services.add_tags(ticket_id=ticket.pk, actor=world.handler, names=["打印机"])
     tag = tag_services.get_or_create_tag(name="打印机", actor=world.handler)
     other = tag_services.get_or_create_tag(name="外设", actor=world.handler)
