@@ -20,6 +20,9 @@ from andon.tickets.models import Priority
 class MacroSerializer(serializers.ModelSerializer):
     queue = QueueRefSerializer(read_only=True, allow_null=True)
     shared = serializers.BooleanField(source="is_shared", read_only=True)
+    # Declared so the schema says "" (no change) is a value: a read-only model field drops blank.
+    step = serializers.ChoiceField(choices=MacroStep.choices, allow_blank=True, read_only=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Macro

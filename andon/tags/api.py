@@ -30,7 +30,7 @@ class TagNameSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX * 4, trim_whitespace=False)
 
 
-class MergeSerializer(serializers.Serializer):
+class TagMergeSerializer(serializers.Serializer):
     into = IdField(help_text="the tag that stays; the tag in the URL is merged into it")
 
 
@@ -133,12 +133,12 @@ class TagMergeView(APIView):
 
     @extend_schema(
         operation_id="tags_merge",
-        request=MergeSerializer,
+        request=TagMergeSerializer,
         responses={200: TagSerializer, **error_responses(400, 401, 403, 404)},
         description="Moves every ticket of this tag to `into` (each logged) and deletes this tag.",
     )
     def post(self, request, tag_id):
-        body = MergeSerializer(data=request.data)
+        body = TagMergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         _tag(tag_id)
         target = services.merge_tags(

@@ -198,7 +198,9 @@ def test_patch_edits_and_records_the_change(api, world):
     assert response.json()["title"] == "打印机卡纸（已换纸仍卡）"
     assert response.json()["priority"] == "L1"
     event = ticket.events.get(kind=EventKind.UPDATED)
-    assert event.before == {"title": "打印机无法连接", "priority": "L3"}
+    # The event also records the versions it went from and to (versioned editing).
+    assert event.before == {"title": "打印机无法连接", "priority": "L3", "version": 1}
+    assert event.after["version"] == 2 == response.json()["version"]
     assert event.actor == world.requester
 
 

@@ -51,7 +51,7 @@ class LinkCreateSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class MergeSerializer(serializers.Serializer):
+class TicketMergeSerializer(serializers.Serializer):
     into = serializers.CharField(max_length=40, help_text="the original: 1042 or AD-1042")
     note = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
 
@@ -128,14 +128,14 @@ class TicketMergeView(APIView):
 
     @extend_schema(
         operation_id="tickets_merge",
-        request=MergeSerializer,
+        request=TicketMergeSerializer,
         responses={200: LinksSerializer, **error_responses(400, 401, 403, 404, 409)},
         description="Merge this ticket (a duplicate) into `into`: comments, files and followers "
         "move there and this ticket is closed with a pointer to it, all at once or not at all.",
     )
     def post(self, request, ticket_id):
         ticket = selectors.get_visible_ticket(request.user, ticket_id)
-        body = MergeSerializer(data=request.data)
+        body = TicketMergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         link_services.merge_ticket(ticket_id=ticket.pk, actor=request.user, **body.validated_data)
         ticket = selectors.get_visible_ticket(request.user, ticket.pk)

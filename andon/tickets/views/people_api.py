@@ -43,6 +43,8 @@ class CollaboratorCreateSerializer(serializers.Serializer):
 class CarbonCopySerializer(serializers.ModelSerializer):
     user = UserRefSerializer(read_only=True, allow_null=True)
     added_by = UserRefSerializer(read_only=True, allow_null=True)
+    # Empty for a copy to a user or contact: not an e-mail format in the schema.
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = CarbonCopy
