@@ -106,8 +106,10 @@ def valid_body(request, ticket_id, serializer_class) -> dict:
 def created_response(request, ticket: Ticket) -> Response:
     """The body of a ticket just filed, from the objects the service wrote instead of a second
     read: its filer may always see it, and every file it has hangs on the ticket itself (no
-    comment yet), so all of them are shown; without uploads in the request there are none."""
+    comment yet), so all of them are shown; without uploads in the request there are none. Filing
+    tags nothing, so its tags are known too."""
     files = list(ticket.attachments.all()) if request.FILES else []
+    bodies.know_untagged(ticket)
     body = bodies.ticket_detail(ticket, request.user, attachments=files)
     return Response(body, status=status.HTTP_201_CREATED)
 

@@ -68,6 +68,14 @@ def tag_names(ticket: Ticket) -> list[str]:
     return [link.tag.name for link in links]
 
 
+def know_untagged(ticket: Ticket) -> None:
+    """A ticket just filed has no tags yet: `tag_names` answers [] without a read."""
+    ticket._prefetched_objects_cache = {
+        **getattr(ticket, "_prefetched_objects_cache", {}),
+        "tag_links": ticket.tag_links.none(),
+    }
+
+
 def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
     """The body of `TicketDetailSerializer(ticket, context={"request": ...}).data` for `user`.
     `attachments` are the files to show (default: the ticket's prefetched `attachments`)."""
