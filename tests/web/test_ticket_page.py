@@ -221,9 +221,15 @@ def test_ticket_page_query_count_is_constant(
 ):
     login(client, handlers[0] if who == "assignee" else requester)
     _activity(ticket, handlers, requester, 1)
-    with django_assert_max_num_queries(20) as few:
+    # The bound was 20 before the merged features, which add one constant read each: links,
+    # the CSAT rating, tags, collaborators, carbon copies, watching (mine and the count in one),
+    # the people and customer contacts the CC / collaborator forms offer, the other queues to
+    # invite, and the edit form's custom fields and catalog entries. The assignee's page (27) is
+    # the larger; the requester's adds the people-around-the-ticket read (visibility) but has no
+    # transfer or invite choices. The last line matters most: nothing grows with the activity.
+    with django_assert_max_num_queries(27) as few:
         assert client.get(detail(ticket)).status_code == 200
     _activity(ticket, handlers, requester, 10)
-    with django_assert_max_num_queries(20) as many:
+    with django_assert_max_num_queries(27) as many:
         assert client.get(detail(ticket)).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
