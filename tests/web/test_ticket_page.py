@@ -1,5 +1,7 @@
 """The ticket page: its six zones, visibility, the activity log and a constant number of queries."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -144,9 +146,14 @@ def test_xss_in_title_comment_and_description_is_neutralised(client, handlers, e
     )
     login(client, handlers[0])
     html = client.get(detail(ticket)).content.decode()
-    assert "<script>alert(" not in html
-    assert "onerror" not in html
-    assert "javascript:alert" not in html
+    assert "<script>alert(" not in html and "<img src=x" not in html
+    # The edit form (versioned editing) gives the description's source back in a textarea,
+    # escaped: there the words are text, not markup. Outside textareas they must not appear at
+    # all. A textarea holding a raw "<" is not removed here, so it would fail the checks below.
+    assert "&lt;img src=x onerror=alert(1)&gt; [link](javascript:alert(2))</textarea>" in html
+    rendered = re.sub(r"<textarea\b[^>]*>[^<]*</textarea>", "", html)
+    assert "onerror" not in rendered
+    assert "javascript:alert" not in rendered
     assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in html
     assert "<strong>粗体</strong>" in html
 
@@ -214,9 +221,15 @@ def test_ticket_page_query_count_is_constant(
 ):
     login(client, handlers[0] if who == "assignee" else requester)
     _activity(ticket, handlers, requester, 1)
-    with django_assert_max_num_queries(20) as few:
+    # The bound was 20 before the merged features, which add one constant read each: links,
+    # the CSAT rating, tags, collaborators, carbon copies, watching (mine and the count in one),
+    # the people and customer contacts the CC / collaborator forms offer, the other queues to
+    # invite, and the edit form's custom fields and catalog entries. The assignee's page (27) is
+    # the larger; the requester's adds the people-around-the-ticket read (visibility) but has no
+    # transfer or invite choices. The last line matters most: nothing grows with the activity.
+    with django_assert_max_num_queries(27) as few:
         assert client.get(detail(ticket)).status_code == 200
     _activity(ticket, handlers, requester, 10)
-    with django_assert_max_num_queries(20) as many:
+    with django_assert_max_num_queries(27) as many:
         assert client.get(detail(ticket)).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)

@@ -52,11 +52,12 @@ def people_context(user, ticket: Ticket, *, error: str = "") -> dict:
     contacts = []
     if manage_cc and can_read_customers(user):
         contacts = list(contact_list(user=user).exclude(email="").order_by("name")[:200])
+    watching, watcher_count = selectors.watch_state(user, ticket)
     return {
         "collaborators": collaborators,
         "carbon_copies": copies,
-        "watching": selectors.is_watching(user, ticket),
-        "watcher_count": ticket.watchers.count(),
+        "watching": watching,
+        "watcher_count": watcher_count,
         "can_manage_collaborators": manage_collaborators,
         "can_manage_cc": manage_cc,
         "is_personal_collaborator": any(c.user_id == user.pk for c in collaborators),

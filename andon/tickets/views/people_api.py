@@ -131,10 +131,8 @@ class TicketCollaboratorView(APIView):
 
 class TicketWatchView(APIView):
     def _answer(self, request, ticket):
-        body = {
-            "watching": selectors.is_watching(request.user, ticket),
-            "watchers": ticket.watchers.count(),
-        }
+        watching, watchers = selectors.watch_state(request.user, ticket)
+        body = {"watching": watching, "watchers": watchers}
         return Response(WatchingSerializer(body).data)
 
     @extend_schema(
