@@ -109,8 +109,7 @@ def created_response(request, ticket: Ticket) -> Response:
     comment yet), so all of them are shown; without uploads in the request there are none. Filing
     tags nothing, so its tags are known too."""
     files = list(ticket.attachments.all()) if request.FILES else []
-    bodies.know_untagged(ticket)
-    body = bodies.ticket_detail(ticket, request.user, attachments=files)
+    body = bodies.ticket_detail(ticket, request.user, attachments=files, tags=[])
     return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -68,17 +68,10 @@ def tag_names(ticket: Ticket) -> list[str]:
     return [link.tag.name for link in links]
 
 
-def know_untagged(ticket: Ticket) -> None:
-    """A ticket just filed has no tags yet: `tag_names` answers [] without a read."""
-    ticket._prefetched_objects_cache = {
-        **getattr(ticket, "_prefetched_objects_cache", {}),
-        "tag_links": ticket.tag_links.none(),
-    }
-
-
-def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
+def ticket_detail(ticket: Ticket, user, *, attachments=None, tags=None) -> dict:
     """The body of `TicketDetailSerializer(ticket, context={"request": ...}).data` for `user`.
-    `attachments` are the files to show (default: the ticket's prefetched `attachments`)."""
+    `attachments` are the files to show (default: the ticket's prefetched `attachments`), `tags`
+    its tag names when the caller knows them (default: `tag_names`)."""
     entry = ticket.catalog_entry
     parent = entry.parent if entry.parent_id is not None else None
     files = ticket.attachments.all() if attachments is None else attachments
@@ -102,7 +95,7 @@ def ticket_detail(ticket: Ticket, user, *, attachments=None) -> dict:
         "urge_count": ticket.urge_count,
         "reopen_count": ticket.reopen_count,
         "version": ticket.version,
-        "tags": tag_names(ticket),
+        "tags": tag_names(ticket) if tags is None else tags,
         "resolution": ticket.resolution,
         "created_at": _when(ticket.created_at),
         "updated_at": _when(ticket.updated_at),
