@@ -2,7 +2,7 @@
 the CSAT report.
 
 `{peer}` is a second ticket of the same queue filed by `requester`, not linked, and `{link}` a
-related link between a third one and the row's `{ticket}` (the newest ticket when refs run)."""
+related link between a third one and the row's own `{ticket}`."""
 
 from andon.tickets.link_models import LinkKind, TicketLink
 from andon.tickets.models import Status
