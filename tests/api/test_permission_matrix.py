@@ -251,7 +251,12 @@ def path_refs(world, user, *, state=Status.PENDING) -> dict:
     }
     for area in AREAS:
         if hasattr(area, "refs"):
-            refs.update(area.refs(world, ticket))
+            own = area.refs(world, ticket)
+            # Two areas naming the same key would send one area's rows to the other's object,
+            # which passes only while their ids happen to coincide.
+            clash = refs.keys() & own.keys()
+            assert not clash, (area.__name__, clash)
+            refs.update(own)
     return refs
 
 

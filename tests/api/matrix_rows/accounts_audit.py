@@ -24,7 +24,7 @@ def refs(world, _ticket) -> dict:
         created_by=world.admin,
         created_at=timezone.now(),
     )
-    return {"user": person.pk, "department": department.pk, "role": role.pk, "job": job.pk}
+    return {"user": person.pk, "department": department.pk, "role": role.pk, "import_job": job.pk}
 
 
 USER = "/api/v1/users/{user}/"
@@ -68,8 +68,8 @@ ROWS = [
         body={"kind": "people", "file": "{file}"},
         multipart=True,
     ),
-    Row("imports: progress", "get", "/api/v1/imports/{job}/", admin_only(200)),
-    Row("imports: confirm", "post", "/api/v1/imports/{job}/confirm/", admin_only(202)),
+    Row("imports: progress", "get", "/api/v1/imports/{import_job}/", admin_only(200)),
+    Row("imports: confirm", "post", "/api/v1/imports/{import_job}/confirm/", admin_only(202)),
     *[
         Row(f"exports: {name}", "get", f"/api/v1/exports/{name}", admin_only(200))
         for name in ("people.csv", "people.xlsx", "departments.csv", "departments.xlsx")

@@ -21,7 +21,7 @@ def refs(world, ticket) -> dict:
     job = bulk_services.start_job(
         actor=world.handler, action="priority", ticket_ids=[ticket.pk], params={"priority": "L2"}
     )
-    return {"tag": tag.pk, "other_tag": other.pk, "macro": macro.pk, "job": job.pk}
+    return {"tag": tag.pk, "other_tag": other.pk, "macro": macro.pk, "bulk_job": job.pk}
 
 
 ROWS = [
@@ -72,7 +72,12 @@ ROWS = [
         signed_in(403, handler=201, admin=201),
         body={"action": "claim", "filter": {}},
     ),
-    Row("bulk jobs: own job only", "get", "/api/v1/bulk-jobs/{job}/", signed_in(404, handler=200)),
+    Row(
+        "bulk jobs: own job only",
+        "get",
+        "/api/v1/bulk-jobs/{bulk_job}/",
+        signed_in(404, handler=200),
+    ),
     # --- canned replies
     Row("macros: list", "get", "/api/v1/macros/", signed_in(200)),
     Row(
