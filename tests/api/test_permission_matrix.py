@@ -223,12 +223,14 @@ def test_matrix_covers_every_api_route():
     api_patterns = next(
         p for p in get_resolver().url_patterns if str(p.pattern) == "api/"
     ).url_patterns
+    # Compared by shape: a row names its ids after its area's refs ({import_job}), the URL
+    # pattern after the view's argument (<int:job_id>).
     routes = {
-        re.sub(r"<int:(\w+?)(?:_id)?>", r"{\1}", route)
+        re.sub(r"<int:\w+?>", "{}", route)
         for route, name in _routes(api_patterns)
         if name not in ("api-not-found", "redoc")
     }
-    covered = {row.path.removeprefix("/api/") for row in MATRIX}
+    covered = {re.sub(r"\{\w+\}", "{}", row.path.removeprefix("/api/")) for row in MATRIX}
     assert routes <= covered, routes - covered
 
 
